@@ -46,6 +46,7 @@ struct vms_policy_ops {
 		      void **ret_state);
 	void (*destroy)(void *state);
 
+	/* accessed and missed may be NULL when the policy ignores them. */
 	void (*accessed)(void *state, vms_frame_t f, const struct vms_ref *ref);
 	void (*missed)(void *state, const struct vms_ref *ref);
 	/* Chooses a resident frame to evict and forgets it.  Only called while
