@@ -16,11 +16,12 @@
  *    evicting from one level never removes the key from another level.
  *
  * Set index: a cheap hash of the key reduced modulo the number of sets of
- * the level (any number of sets; powers of two take a mask).  For ASID 0 and
- * vpn < 2^32 the hash is the vpn itself, so consecutive pages go to
- * consecutive sets as in hardware indexed by the low VPN bits; other ASIDs
- * are offset by a mix of the ASID, so that the same vpn in two processes
- * does not land in the same set every time.
+ * the level (any number of sets; powers of two take a mask).  The hash is
+ * the vpn plus an offset per ASID, so consecutive pages go to consecutive
+ * sets as in hardware indexed by the low VPN bits (for ASID 0 and
+ * vpn < 2^32 the set is vpn % sets), and the same vpn in two processes does
+ * not land in the same set: with S sets (a power of two), any S consecutive
+ * ASIDs put a given vpn in S different sets.
  */
 #ifndef VMSANDBOX_TLB_H
 #define VMSANDBOX_TLB_H

@@ -252,21 +252,21 @@ unsigned vms_tlb_nr_levels(const struct vms_tlb *tlb)
 /* Set index                                                               */
 
 /*
- * 32-bit hash of a key.  The vpn passes through unchanged for ASID 0 (so
- * consecutive pages take consecutive sets); any other ASID is multiplied by
- * a 64-bit odd constant (the golden ratio), its high bits folded down, and
- * xored in, which offsets that address space's pages by a pseudo-random
- * amount in every set count.  The 36-bit vpn's high bits are folded into the
- * low 32 last.
+ * 32-bit hash of a key: the vpn's low 32 bits, plus an offset per 2^32-page
+ * region (the 36-bit vpn's top 4 bits), plus an offset per ASID, all modulo
+ * 2^32.  An offset keeps consecutive pages of one address space in
+ * consecutive sets, as hardware indexed by the low VPN bits does (for ASID 0
+ * and vpn < 2^32 the hash is the vpn).  The ASID's offset is the ASID times
+ * an odd constant (2^32 / golden ratio), so on a level with a power-of-two
+ * number of sets S, two ASIDs put the same vpn in the same set only if they
+ * are congruent modulo S: S consecutive ASIDs never alias one another.
  */
 static inline uint32_t key_hash(vms_key_t key)
 {
-	uint64_t a = (uint64_t)vms_key_asid(key) * UINT64_C(0x9e3779b97f4a7c15);
-	uint64_t x;
+	vms_vpn_t vpn = vms_key_vpn(key);
 
-	a ^= a >> 29;
-	x = vms_key_vpn(key) ^ a;
-	return (uint32_t)x ^ (uint32_t)(x >> 32);
+	return (uint32_t)vpn + (uint32_t)(vpn >> 32) * UINT32_C(0x85ebca6b) +
+	       vms_key_asid(key) * UINT32_C(0x9e3779b9);
 }
 
 /*
