@@ -240,7 +240,7 @@ static void test_textbook_fully_associative(void **state)
 
 	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
 		struct vms_tlb *tlb = tlb_from(cases[c].spec);
-		uint64_t stack[8];
+		uint64_t stack[8] = { 0 };
 		unsigned len = 0;
 		struct vms_tlb_stats st;
 
