@@ -169,7 +169,6 @@ const char *vms_compressor_name(enum vms_compressor c)
 int vms_codec_new(enum vms_compressor c, int level, struct vms_codec **ret)
 {
 	struct vms_codec *codec;
-	int r;
 
 	if (!compressor_valid(c))
 		return -EINVAL;
@@ -179,7 +178,8 @@ int vms_codec_new(enum vms_compressor c, int level, struct vms_codec **ret)
 	codec->compressor = c;
 	codec->level = level;
 	if (codec_ops[c].init) {
-		r = codec_ops[c].init(codec);
+		int r = codec_ops[c].init(codec);
+
 		if (r < 0) {
 			vms_codec_free(codec);
 			return r;
