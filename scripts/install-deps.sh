@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs what vmsandbox needs to build and test, from Debian 12's packages.
+# The one list of dependencies: .ci/run and the README both use this script.
+set -eu
+PKGS="gcc meson ninja-build pkg-config liblz4-dev libzstd-dev libcmocka-dev python3"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing; run this script as root (sudo)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
