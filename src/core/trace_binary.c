@@ -105,10 +105,10 @@ int trace_binary_open(struct vms_trace_reader *r)
 	r->version = major << 8 | minor;
 	if (major > TRACE_VERSION_MAJOR)
 		return trace_fail(r, -EPROTONOSUPPORT,
-				  "binary trace format version %u.%u is newer than this reader (%u.x); use a newer vmsandbox",
+				  "binary trace format version %u.%u (byte 8) is newer than this reader (%u.x); use a newer vmsandbox",
 				  major, minor, TRACE_VERSION_MAJOR);
 	if (major < 1)
-		return trace_fail(r, -EBADMSG, "corrupt trace header: format version %u.%u does not exist",
+		return trace_fail(r, -EBADMSG, "corrupt trace header: format version %u.%u (byte 8) does not exist",
 				  major, minor);
 	if (header_len < TRACE_HEADER_BYTES || header_len > TRACE_HEADER_MAX)
 		return trace_fail(r, -EBADMSG, "corrupt trace header: header length %u (bytes 10-11) is not in %u..%u",

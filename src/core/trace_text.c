@@ -61,10 +61,8 @@ static enum num_status parse_num(const char *p, const char *e, uint64_t max, uin
 				d = (c | 0x20) - 'a' + 10;
 			else
 				return NUM_BAD;
-			if (v >> 59)
+			if (__builtin_mul_overflow(v, 16, &v) || __builtin_add_overflow(v, d, &v))
 				big = true;
-			else
-				v = v * 16 + d;
 		}
 	} else {
 		for (; p < e; p++) {
@@ -72,10 +70,8 @@ static enum num_status parse_num(const char *p, const char *e, uint64_t max, uin
 
 			if (d >= 10)
 				return NUM_BAD;
-			if (v >> 59)
+			if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
 				big = true;
-			else
-				v = v * 10 + d;
 		}
 	}
 	if (big || v > max)
