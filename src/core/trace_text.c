@@ -196,7 +196,7 @@ static int parse_directive(struct vms_trace_reader *r, const char *s, const char
 			   size_t i, struct vms_trace_event *ev)
 {
 	char prefix[16], why[128];
-	uint64_t a, b, c;
+	uint64_t a = 0, b = 0, c = 0;
 	int rc;
 
 	snprintf(prefix, sizeof(prefix), "%s: ", directives[i].word);
