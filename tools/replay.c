@@ -119,6 +119,15 @@ static ssize_t read_fd(void *ctx, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+static const char *event_where(const struct vms_trace_event *ev, char *buf, size_t len)
+{
+	if (ev->line)
+		snprintf(buf, len, "line %" PRIu64, ev->line);
+	else
+		snprintf(buf, len, "byte %" PRIu64, ev->offset);
+	return buf;
+}
+
 static int push_op(struct trace_data *t, const struct vms_trace_event *ev)
 {
 	struct op *o;
@@ -178,6 +187,15 @@ static int load_trace(const char *path, struct trace_data *t)
 		goto out;
 	}
 	while ((r = vms_trace_read(rd, &ev)) > 0) {
+		if (ev.pid > VMS_ASID_MAX || (ev.kind == VMS_TR_FORK && ev.child_pid > VMS_ASID_MAX)) {
+			char where[48];
+
+			fprintf(stderr, "vmsandbox replay: %s: %s: process id above %u, the largest"
+				" the model supports\n", path, event_where(&ev, where, sizeof(where)),
+				VMS_ASID_MAX);
+			r = -1;
+			goto out;
+		}
 		r = push_op(t, &ev);
 		if (r < 0) {
 			fprintf(stderr, "vmsandbox replay: %s: out of memory after %zu events\n",
@@ -185,7 +203,7 @@ static int load_trace(const char *path, struct trace_data *t)
 			goto out;
 		}
 	}
-	if (r < 0)
+	if (r < 0 && r != -1)
 		fprintf(stderr, "vmsandbox replay: %s: %s\n", path, vms_trace_reader_error(rd));
 out:
 	vms_trace_reader_free(rd);
@@ -304,15 +322,6 @@ static int apply_event(struct vms_mm *mm, const struct vms_trace_event *ev)
 		break;
 	}
 	return 0;
-}
-
-static const char *event_where(const struct vms_trace_event *ev, char *buf, size_t len)
-{
-	if (ev->line)
-		snprintf(buf, len, "line %" PRIu64, ev->line);
-	else
-		snprintf(buf, len, "byte %" PRIu64, ev->offset);
-	return buf;
 }
 
 static int run_policy(const struct trace_data *t, const struct replay_opts *o,
