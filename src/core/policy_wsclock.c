@@ -2,8 +2,14 @@
 /*
  * WSClock (Carr & Hennessy, 1981): Clock's ring and hand, plus the working
  * set's window tau in virtual time (struct vms_ref.time).  Each frame keeps
- * the time of its page's last use: set on load, on every hit, and when the
- * hand finds the page referenced.  A page is "old" when now - last_use > tau.
+ * the time of its page's last use: set on load and whenever the hand finds
+ * the page referenced.  A page is "old" when now - last_use > tau.
+ *
+ * Hits need no call: a hit sets the reference bit, and the hand, the only
+ * reader of last_use, sets last_use = now on a referenced page before it
+ * looks at its age.  Setting last_use on every hit as well would change no
+ * decision (the unit test's model does it, and agrees), and it would make
+ * the live pager take a soft fault on every hit (VMS_POLICY_HITS).
  *
  * Victim search, now = the faulting reference's time, one turn from the hand:
  *   referenced            -> clear the bit, last_use = now, advance;
@@ -24,7 +30,7 @@
  * tau = cfg->ws_window, or 2 * nr_frames references when it is 0.  Time must
  * not go backwards; a last_use in the future counts as young.
  *
- * Cost: O(1) per hit; a victim search looks at up to nr_frames pages and a
+ * Cost: nothing per hit; a victim search looks at up to nr_frames pages and a
  * search that finds no old page always goes all the way round, so the worst
  * case is O(nr_frames) per fault.
  */
@@ -79,13 +85,6 @@ static void wsclock_destroy(void *state)
 	free(s);
 }
 
-static void wsclock_accessed(void *state, vms_frame_t f, const struct vms_ref *ref)
-{
-	struct wsclock *s = state;
-
-	s->last_use[f] = ref->time;
-}
-
 static vms_frame_t wsclock_victim(void *state, const struct vms_ref *ref)
 {
 	struct wsclock *s = state;
@@ -135,10 +134,9 @@ static void wsclock_removed(void *state, vms_frame_t f)
 const struct vms_policy_ops vms_policy_wsclock = {
 	.name = "wsclock",
 	.summary = "working-set clock: evict a clean page unused for more than tau references",
-	.flags = VMS_POLICY_REFBITS | VMS_POLICY_HITS,
+	.flags = VMS_POLICY_REFBITS,
 	.create = wsclock_create,
 	.destroy = wsclock_destroy,
-	.accessed = wsclock_accessed,
 	.victim = wsclock_victim,
 	.inserted = wsclock_inserted,
 	.removed = wsclock_removed,

@@ -719,9 +719,12 @@ static void test_names_and_destroy_null(void **unused)
 		assert_non_null(ops->summary);
 		ops->destroy(NULL);
 	}
-	assert_true(vms_policy_clock.flags & VMS_POLICY_REFBITS);
-	assert_true(vms_policy_lru.flags & VMS_POLICY_HITS);
-	assert_false(vms_policy_random.flags & (VMS_POLICY_REFBITS | VMS_POLICY_HITS));
+	/* What the live pager must emulate for each of them. */
+	assert_int_equal(vms_policy_clock.flags, VMS_POLICY_REFBITS);
+	assert_int_equal(vms_policy_eclock.flags, VMS_POLICY_REFBITS);
+	assert_int_equal(vms_policy_wsclock.flags, VMS_POLICY_REFBITS);
+	assert_int_equal(vms_policy_lru.flags, VMS_POLICY_HITS);
+	assert_int_equal(vms_policy_random.flags, 0);
 }
 
 int main(void)
