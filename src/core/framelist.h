@@ -77,6 +77,11 @@ static inline void vms_flist_move_to_tail(struct vms_flist *l, struct vms_flink 
 {
 	if (vms_flist_tail(l, k) == f)
 		return;
+	if (l->head == f) {
+		/* circular: the head becomes the tail by moving the head on */
+		l->head = k[f].next;
+		return;
+	}
 	vms_flist_remove(l, k, f);
 	vms_flist_push_tail(l, k, f);
 }
