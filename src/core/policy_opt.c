@@ -129,6 +129,9 @@ static void opt_accessed(void *state, vms_frame_t f, const struct vms_ref *ref)
 {
 	struct opt *s = state;
 
+	/* In a replay the new next use is always later than the old one (which
+	 * was this reference), so the frame only rises; heap_fix also copes
+	 * with a trace whose next_use values are inconsistent. */
 	s->frame[f].next_use = ref->next_use;
 	heap_fix(s, s->frame[f].pos);
 }
