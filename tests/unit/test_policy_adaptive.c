@@ -627,6 +627,17 @@ static void test_arc_adapt_small(void **unused)
 	arc_check_state(&h, 0, 2, 0, 0, 0);
 	assert_int_equal(arc_where(&h, 'A'), ARC_NONE);
 	harness_fini(&h);
+	/* IV.B with a full directory (2c): the LRU of B2 is deleted first. */
+	assert_int_equal(harness_init(&h, &vms_policy_arc, &cfg), 0);
+	arc_refs(&h, "AABBCCDD");
+	arc_check_state(&h, 0, 0, 2, 0, 2);
+	assert_int_equal(arc_where(&h, 'A'), ARC_B2);
+	arc_refs(&h, "E");
+	arc_check_state(&h, 0, 1, 1, 0, 2);
+	assert_int_equal(arc_where(&h, 'A'), ARC_NONE);
+	assert_int_equal(arc_where(&h, 'B'), ARC_B2);
+	assert_int_equal(arc_where(&h, 'C'), ARC_B2);
+	harness_fini(&h);
 }
 
 /* c = 4: delta = |B2| / |B1| = 3 on a B1 hit while B2 is three times larger. */
