@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Doubly linked, circular lists of frames, threaded through a link array
+ * Doubly linked, circular lists of frames (or of any dense index: ARC
+ * threads its ghost lists through node numbers), threaded through a link array
  * indexed by frame number (one array may carry several disjoint lists, as
  * ARC's T1 and T2 do).  O(1) insert, remove and move; no allocation.  Used by
  * the policies that keep frames in an order (FIFO, LRU, Clock, ARC, ...).

@@ -20,19 +20,6 @@ int vms_arc_debug_ghost(const void *state, vms_key_t key);
 int vms_arc_debug_frame(const void *state, vms_frame_t f);
 enum { ARC_NONE = 0, ARC_T1 = 1, ARC_T2 = 2, ARC_B1 = 3, ARC_B2 = 4 };
 
-/*
- * policy.c's registry names every policy, and some are still placeholders on
- * this branch, so the test would not link.  Weak stand-ins fill the gaps;
- * this test never uses them, and they can go once every policy has landed.
- */
-#define WEAK_STANDIN(sym) \
-	__attribute__((weak)) const struct vms_policy_ops sym = { .name = #sym }
-WEAK_STANDIN(vms_policy_clock);
-WEAK_STANDIN(vms_policy_eclock);
-WEAK_STANDIN(vms_policy_lru);
-WEAK_STANDIN(vms_policy_wsclock);
-WEAK_STANDIN(vms_policy_random);
-
 #define MAX_FRAMES 64
 #define MAX_REFS 1200
 

@@ -22,25 +22,6 @@
 
 #include "policy_harness.h"
 
-/*
- * policy.c lists every policy, but LFU, ARC and OPT are still placeholders
- * that define no ops, so this test could not link.  These weak stand-ins
- * fill the gap and are never used here; once the real ops land they still
- * win over the archive's copies in this binary (the linker pulls no archive
- * member for a symbol already defined), which is harmless for a test of the
- * classic policies.  Remove them when policy_{lfu,arc,opt}.c land.
- */
-#define STAND_IN(sym, nm)							\
-	__attribute__((weak)) const struct vms_policy_ops sym = {		\
-		.name = nm, .summary = "not landed yet", .flags = 0,		\
-		.create = NULL, .destroy = NULL, .accessed = NULL,		\
-		.missed = NULL, .victim = NULL, .inserted = NULL,		\
-		.removed = NULL,						\
-	}
-STAND_IN(vms_policy_lfu, "lfu");
-STAND_IN(vms_policy_arc, "arc");
-STAND_IN(vms_policy_opt, "opt");
-
 /* ---- the harness, with every victim checked ---------------------------- */
 
 static struct harness *checked_h;
