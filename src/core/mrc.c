@@ -32,6 +32,8 @@
 #define MRC_HINT_MAX       (UINT64_C(1) << 24)  /* pages; larger hints are clamped */
 #define MRC_MIN_TIME_CAP   UINT64_C(4096)       /* bits; keeps compaction rare on tiny sets */
 #define MRC_MIN_HIST       UINT64_C(256)        /* histogram entries to start with */
+#define MRC_BATCH_AHEAD    16                   /* references prefetched ahead in a batch */
+#define MRC_BATCH_PENDING  256                  /* histogram increments deferred in a batch */
 
 /* One hash table slot.  tick == 0 marks an empty slot, so every key is valid. */
 struct mrc_slot {
@@ -310,9 +312,16 @@ void vms_mrc_free(struct vms_mrc *m)
 	free(m);
 }
 
-int vms_mrc_access(struct vms_mrc *m, vms_key_t key)
+/*
+ * The bookkeeping of one reference except the histogram increment, so that
+ * a batch can defer those (they miss the cache; deferred, many overlap).
+ * Returns the stack distance, 0 for a cold miss, or -ENOMEM with nothing
+ * counted; hist[distance] is addressable on success.
+ */
+static inline int64_t access_one(struct vms_mrc *m, vms_key_t key)
 {
 	struct mrc_slot *s;
+	uint64_t d = 0;
 	int r;
 
 	if (m->now == m->time_cap) {
@@ -324,8 +333,8 @@ int vms_mrc_access(struct vms_mrc *m, vms_key_t key)
 	s = slot_probe(m, key);
 	if (s->tick != 0) {
 		uint64_t t = s->tick - 1;
-		uint64_t d = m->nr_live - time_rank(m, t);
 
+		d = m->nr_live - time_rank(m, t);
 		r = hist_reserve(m, d);
 		if (r < 0)
 			return r;
@@ -336,7 +345,6 @@ int vms_mrc_access(struct vms_mrc *m, vms_key_t key)
 			time_clear(m, t);
 			time_set(m, m->now);
 		}
-		m->hist[d]++;
 		if (d > m->max_distance)
 			m->max_distance = d;
 	} else {
@@ -353,7 +361,53 @@ int vms_mrc_access(struct vms_mrc *m, vms_key_t key)
 	}
 	s->tick = ++m->now;
 	m->nr_refs++;
+	return (int64_t)d;
+}
+
+int vms_mrc_access(struct vms_mrc *m, vms_key_t key)
+{
+	int64_t d = access_one(m, key);
+
+	if (d < 0)
+		return (int)d;
+	if (d > 0)
+		m->hist[d]++;
 	return 0;
+}
+
+static void hist_add(struct vms_mrc *m, const uint64_t *dist, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		m->hist[dist[i]]++;
+}
+
+int vms_mrc_access_batch(struct vms_mrc *m, const vms_key_t *keys, size_t nr_keys)
+{
+	uint64_t pending[MRC_BATCH_PENDING];
+	size_t nr_pending = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < nr_keys; i++) {
+		int64_t d;
+
+		/* The slot probe is the one miss on the critical path: start it early. */
+		if (i + MRC_BATCH_AHEAD < nr_keys)
+			__builtin_prefetch(&m->slots[slot_home(m, keys[i + MRC_BATCH_AHEAD])]);
+		d = access_one(m, keys[i]);
+		if (d < 0) {
+			r = (int)d;
+			break;
+		}
+		if (d == 0)
+			continue;
+		pending[nr_pending++] = (uint64_t)d;
+		if (nr_pending == MRC_BATCH_PENDING) {
+			hist_add(m, pending, nr_pending);
+			nr_pending = 0;
+		}
+	}
+	hist_add(m, pending, nr_pending);
+	return r;
 }
 
 void vms_mrc_forget(struct vms_mrc *m, vms_key_t key)

@@ -367,12 +367,16 @@ static void test_random_crosscheck_lru(void **state)
 		size_t len = 1 + rng_below(iter % 25 == 0 ? 3000 : 600);
 		struct naive_lru lru[LRU_MAX_FRAMES + 1];
 		struct naive_stack ns;
-		struct vms_mrc *m;
+		struct vms_mrc *m, *mb;
+		uint64_t *keys;
 
 		/* some long traces over few pages, so the time window is compacted mid-trace */
 		if (range <= 64 && iter % 7 == 0)
 			len = 5000 + rng_below(15000);
 		m = mrc_new(rng_below(4) == 0 ? len : 0);
+		mb = mrc_new(0);
+		keys = calloc(len, sizeof(*keys));
+		assert_non_null(keys);
 
 		naive_init(&ns, len);
 		memset(lru, 0, sizeof(lru));
@@ -381,6 +385,7 @@ static void test_random_crosscheck_lru(void **state)
 		for (size_t i = 0; i < len; i++) {
 			uint64_t key = gen_key(iter / 45, gen_index(pat, range, i, len));
 
+			keys[i] = key;
 			assert_int_equal(vms_mrc_access(m, key), 0);
 			naive_access(&ns, key);
 			for (unsigned k = 1; k <= LRU_MAX_FRAMES; k++)
@@ -389,7 +394,22 @@ static void test_random_crosscheck_lru(void **state)
 		for (unsigned k = 1; k <= LRU_MAX_FRAMES; k++)
 			assert_int_equal(vms_mrc_faults(m, k), lru[k].faults);
 		check_against_naive(m, &ns);
+
+		/* The batch entry point, in chunks of random size, gives the same answers. */
+		for (size_t i = 0; i < len;) {
+			size_t chunk = 1 + rng_below(rng_below(2) ? 40 : 2000);
+
+			if (chunk > len - i)
+				chunk = len - i;
+			assert_int_equal(vms_mrc_access_batch(mb, &keys[i], chunk), 0);
+			i += chunk;
+		}
+		assert_int_equal(vms_mrc_access_batch(mb, keys, 0), 0);
+		check_against_naive(mb, &ns);
+
 		naive_fini(&ns);
+		free(keys);
+		vms_mrc_free(mb);
 		vms_mrc_free(m);
 		traces++;
 	}
