@@ -166,9 +166,16 @@ int main(int argc, char **argv)
 		struct vms_mrc *mrc;
 		double t0 = now_s();
 
+		vms_key_t keys[4096];
+
 		vms_mrc_new(pages, &mrc);
-		for (uint64_t i = 0; i < nr_refs; i++)
-			vms_mrc_access(mrc, vms_key(1, refs[i] & ~WRITE_BIT));
+		for (uint64_t i = 0; i < nr_refs; i += 4096) {
+			uint64_t n = nr_refs - i < 4096 ? nr_refs - i : 4096;
+
+			for (uint64_t k = 0; k < n; k++)
+				keys[k] = vms_key(1, refs[i + k] & ~WRITE_BIT);
+			vms_mrc_access_batch(mrc, keys, n);
+		}
 		double dt = now_s() - t0;
 
 		printf("%-8s %12" PRIu64 " %9.2f%% %10.3f %14.1f   (LRU faults at %" PRIu64

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,10 +98,15 @@ void vms_replay_usage(FILE *out)
 	fputs("\n", out);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "vmsandbox replay: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\n", stderr);
 	vms_replay_usage(stderr);
 	return EXIT_USAGE;
@@ -408,31 +414,58 @@ static void mrc_forget(void *ctx, uint32_t pid, vms_vpn_t vpn, uint64_t value)
 	vms_mrc_forget(ctx, vms_key(pid, vpn));
 }
 
+/*
+ * References go to the MRC engine in batches (it overlaps the cache misses of
+ * consecutive references); a range event flushes the batch first, so that
+ * order is kept exactly.
+ */
+#define MRC_BATCH 4096
+
 static struct vms_mrc *compute_mrc(const struct trace_data *t)
 {
-	struct vms_mrc *mrc;
+	vms_key_t *batch = malloc(MRC_BATCH * sizeof(*batch));
+	struct vms_mrc *mrc = NULL;
 	struct pageset ps;
+	size_t n = 0;
+	int r = 0;
 
-	if (vms_mrc_new(t->nr_refs / 4 + 16, &mrc) < 0)
+	if (!batch || vms_mrc_new(t->nr_refs / 4 + 16, &mrc) < 0) {
+		free(batch);
 		return NULL;
+	}
 	pageset_init(&ps);
-	for (size_t i = 0; i < t->nr_ops; i++) {
+	for (size_t i = 0; i < t->nr_ops && r == 0; i++) {
 		const struct op *o = &t->ops[i];
 
 		if (o->kind == VMS_TR_REF) {
 			struct vms_pte *e = pageset_get(&ps, o->pid, o->arg);
 
-			if (!e || vms_mrc_access(mrc, vms_key(o->pid, o->arg)) < 0) {
-				vms_mrc_free(mrc);
-				mrc = NULL;
+			if (!e) {
+				r = -ENOMEM;
 				break;
 			}
 			pageset_set(&ps, o->pid, o->arg, e, 1);
+			batch[n++] = vms_key(o->pid, o->arg);
+			if (n == MRC_BATCH) {
+				r = vms_mrc_access_batch(mrc, batch, n);
+				n = 0;
+			}
 		} else {
+			if (n) {
+				r = vms_mrc_access_batch(mrc, batch, n);
+				n = 0;
+			}
 			pageset_apply(&ps, &t->extra[o->arg], mrc_forget, mrc);
 		}
 	}
+	if (r == 0 && n)
+		r = vms_mrc_access_batch(mrc, batch, n);
 	pageset_fini(&ps);
+	free(batch);
+	if (r < 0) {
+		vms_mrc_free(mrc);
+		return NULL;
+	}
 	return mrc;
 }
 

@@ -50,7 +50,7 @@ done
 "$VMS" replay --json --mrc "$TR/silberschatz.txt" > "$tmp/mrc.json" || bad "mrc failed"
 [ "$(json_get "$tmp/mrc.json" '{p["frames"]: p["faults"] for p in j["mrc"]}[3]')" = 12 ] && ok || bad "mrc at 3 frames != 12"
 [ "$(json_get "$tmp/mrc.json" '{p["frames"]: p["faults"] for p in j["mrc"]}[4]')" = 8 ] && ok || bad "mrc at 4 frames != 8"
-[ "$(json_get "$tmp/mrc.json" 'j["mrc"][-1]["faults"] == j["cold_misses"] == 5')" = True ] && ok || bad "mrc does not end at the cold misses"
+[ "$(json_get "$tmp/mrc.json" 'j["mrc"][-1]["faults"] == j["cold_misses"] == 6')" = True ] && ok || bad "mrc does not end at the cold misses"
 
 # A fully associative TLB is an LRU cache: 4 entries on this string walk 8 times.
 "$VMS" replay --json --policy lru --frames 16 --tlb 4 "$TR/silberschatz.txt" > "$tmp/tlb.json" || bad "tlb run failed"
