@@ -253,7 +253,16 @@ static int evict_one(struct vms_mm *mm, const struct vms_ref *ref, vms_key_t *re
 	bool dirty = (pte->flags & VMS_PTE_DIRTY) != 0;
 	int r;
 
-	if (!dirty && fr->cache_slot != VMS_SLOT_NONE) {
+	if (!dirty && fr->cache_slot == VMS_SLOT_NONE && !be) {
+		/* Without page contents (replay), a clean page with no swap copy
+		 * can only have been zero-filled and never written: like the
+		 * kernel's zero page, it costs nothing to drop and comes back as
+		 * zeros.  (With a backend, store_page() finds the same out from
+		 * the bytes.) */
+		vms_pte_set_state(pte, VMS_PTE_SAME);
+		pte->payload = 0;
+		mm->stats.same_evictions++;
+	} else if (!dirty && fr->cache_slot != VMS_SLOT_NONE) {
 		if (be) {
 			r = be->drop_page(be->ctx, as, vpn);
 			if (r < 0)

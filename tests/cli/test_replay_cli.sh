@@ -60,10 +60,16 @@ done
 "$VMS" replay --policy fifo --frames 3 - < "$TR/belady.txt" > "$tmp/table.txt" || bad "stdin failed"
 grep -Eq '^fifo +12 +9 ' "$tmp/table.txt" && ok || bad "text table from stdin: $(cat "$tmp/table.txt")"
 
-# Out of swap: the run stops with exit 3 and says where.
-"$VMS" replay --json --policy fifo --frames 2 --swap-pages 1 "$TR/silberschatz.txt" > "$tmp/oom.json"
+# A read-only trace stores nothing: never-written pages come back as zeros.
+"$VMS" replay --json --policy fifo --frames 3 "$TR/silberschatz.txt" > "$tmp/ro.json"
+[ "$(json_get "$tmp/ro.json" 'j["writebacks"] == 0 and j["same_evictions"] == j["evictions"] == 12 and j["peak_swap_pages"] == 0')" = True ] &&
+	ok || bad "read-only trace: evictions were stored"
+
+# Out of swap: the run stops with exit 3 and says where (4 dirty pages, 2 frames, 1 slot).
+printf 'W 1\nW 2\nW 3\nW 4\n1\n' > "$tmp/writes.txt"
+"$VMS" replay --json --policy fifo --frames 2 --swap-pages 1 "$tmp/writes.txt" > "$tmp/oom.json"
 [ $? = 3 ] && ok || bad "swap full: exit status is not 3"
-[ "$(json_get "$tmp/oom.json" 'j["oom"]')" = True ] && ok || bad "swap full: oom not reported"
+[ "$(json_get "$tmp/oom.json" 'j["oom"] and j["oom_at_reference"] == 3')" = True ] && ok || bad "swap full: oom not reported at reference 3"
 
 # Errors: status and a message that names the problem.
 expect_error() { # status pattern args...
