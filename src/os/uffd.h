@@ -10,7 +10,7 @@
  *
  * Error classes (the pager's dispatcher switches on vms_uffd_classify()):
  *   ESRCH, ENOSPC  "process gone": the mm behind the uffd has exited (ENOSPC
- *                  is what kernels before 4.18 returned).  Drop the process.
+ *                  is what older kernels returned; CRIU treats both so).  Drop the process.
  *   EAGAIN         "retry": a non-cooperative event (fork, mremap, munmap,
  *                  MADV_DONTNEED) is in flight (mmap_changing) or the call
  *                  made partial progress.  Read the uffd's events first, then
