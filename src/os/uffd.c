@@ -159,27 +159,35 @@ static int64_t fill_result(int ioctl_ret, int64_t field)
 }
 
 /*
- * Drive one filling verb over [0, len): step(done) performs the ioctl for
- * the rest and returns bytes done (> 0) or -errno.
+ * One ioctl of a filling verb over [dst, dst+len) (src: copy and move only).
+ * Returns bytes done (> 0) or -errno.
  */
-#define FILL_LOOP(len, ret_done_bytes, STEP)                                       \
-	do {                                                                       \
-		uint64_t done_ = 0;                                                \
-		int err_ = 0;                                                      \
-                                                                                   \
-		while (done_ < (len)) {                                            \
-			int64_t n_ = (STEP);                                       \
-                                                                                   \
-			if (n_ <= 0) {                                             \
-				err_ = n_ < 0 ? (int)n_ : -EIO;                    \
-				break;                                             \
-			}                                                          \
-			done_ += (uint64_t)n_;                                     \
-		}                                                                  \
-		if (ret_done_bytes)                                                \
-			*(ret_done_bytes) = done_;                                 \
-		return err_;                                                       \
-	} while (0)
+typedef int64_t (*fill_step_fn)(int fd, uint64_t dst, uint64_t src, uint64_t len,
+				uint64_t mode);
+
+/*
+ * Drive a filling verb over the whole range: retry the rest while the kernel
+ * makes progress, stop at the first call that makes none.
+ */
+static int fill_loop(fill_step_fn step, int fd, uint64_t dst, uint64_t src, uint64_t len,
+		     uint64_t mode, uint64_t *ret_done_bytes)
+{
+	uint64_t done = 0;
+	int err = 0;
+
+	while (done < len) {
+		int64_t n = step(fd, dst + done, src + done, len - done, mode);
+
+		if (n <= 0) {
+			err = n < 0 ? (int)n : -EIO;
+			break;
+		}
+		done += (uint64_t)n;
+	}
+	if (ret_done_bytes)
+		*ret_done_bytes = done;
+	return err;
+}
 
 static int64_t copy_step(int fd, uint64_t dst, uint64_t src, uint64_t len, uint64_t mode)
 {
@@ -192,11 +200,11 @@ static int64_t copy_step(int fd, uint64_t dst, uint64_t src, uint64_t len, uint6
 int vms_uffd_copy(int fd, uint64_t dst, const void *src, uint64_t len, uint64_t mode,
 		  uint64_t *ret_done_bytes)
 {
-	FILL_LOOP(len, ret_done_bytes,
-		  copy_step(fd, dst + done_, (uint64_t)(uintptr_t)src + done_, len - done_, mode));
+	return fill_loop(copy_step, fd, dst, (uint64_t)(uintptr_t)src, len, mode, ret_done_bytes);
 }
 
-static int64_t zeropage_step(int fd, uint64_t start, uint64_t len, uint64_t mode)
+static int64_t zeropage_step(int fd, uint64_t start, uint64_t unused, uint64_t len,
+			     uint64_t mode)
 {
 	struct uffdio_zeropage z = { .range = { .start = start, .len = len }, .mode = mode };
 	int r = ioctl(fd, UFFDIO_ZEROPAGE, &z);
@@ -207,7 +215,7 @@ static int64_t zeropage_step(int fd, uint64_t start, uint64_t len, uint64_t mode
 int vms_uffd_zeropage(int fd, uint64_t start, uint64_t len, uint64_t mode,
 		      uint64_t *ret_done_bytes)
 {
-	FILL_LOOP(len, ret_done_bytes, zeropage_step(fd, start + done_, len - done_, mode));
+	return fill_loop(zeropage_step, fd, start, 0, len, mode, ret_done_bytes);
 }
 
 static int64_t move_step(int fd, uint64_t dst, uint64_t src, uint64_t len, uint64_t mode)
@@ -221,10 +229,11 @@ static int64_t move_step(int fd, uint64_t dst, uint64_t src, uint64_t len, uint6
 int vms_uffd_move(int fd, uint64_t dst, uint64_t src, uint64_t len, uint64_t mode,
 		  uint64_t *ret_done_bytes)
 {
-	FILL_LOOP(len, ret_done_bytes, move_step(fd, dst + done_, src + done_, len - done_, mode));
+	return fill_loop(move_step, fd, dst, src, len, mode, ret_done_bytes);
 }
 
-static int64_t continue_step(int fd, uint64_t start, uint64_t len, uint64_t mode)
+static int64_t continue_step(int fd, uint64_t start, uint64_t unused, uint64_t len,
+			     uint64_t mode)
 {
 	struct uffdio_continue c = { .range = { .start = start, .len = len }, .mode = mode };
 	int r = ioctl(fd, UFFDIO_CONTINUE, &c);
@@ -235,7 +244,7 @@ static int64_t continue_step(int fd, uint64_t start, uint64_t len, uint64_t mode
 int vms_uffd_continue(int fd, uint64_t start, uint64_t len, uint64_t mode,
 		      uint64_t *ret_done_bytes)
 {
-	FILL_LOOP(len, ret_done_bytes, continue_step(fd, start + done_, len - done_, mode));
+	return fill_loop(continue_step, fd, start, 0, len, mode, ret_done_bytes);
 }
 
 int vms_uffd_writeprotect(int fd, uint64_t start, uint64_t len, bool wp, bool dontwake)
