@@ -24,6 +24,8 @@ enum vms_pte_state {
 #define VMS_PTE_REFERENCED  0x4u  /* the MMU's accessed bit, as emulated */
 #define VMS_PTE_DIRTY       0x8u  /* written since it was last made clean */
 #define VMS_PTE_EVER_SWAPPED 0x10u /* has been evicted at least once (profiler) */
+#define VMS_PTE_SWAPCACHE   0x20u /* resident and its frame's cache_slot is set: a
+				     * mirror that spares the hit path a frame access */
 
 struct vms_pte {
 	uint64_t payload;     /* frame, slot or fill value, by state */

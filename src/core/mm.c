@@ -301,8 +301,8 @@ static int evict_one(struct vms_mm *mm, const struct vms_ref *ref, vms_key_t *re
 			mm->stats.writebacks++;
 		}
 	}
-	pte->flags = (uint16_t)((pte->flags & ~(VMS_PTE_REFERENCED | VMS_PTE_DIRTY)) |
-				VMS_PTE_EVER_SWAPPED);
+	pte->flags = (uint16_t)((pte->flags & ~(VMS_PTE_REFERENCED | VMS_PTE_DIRTY |
+						VMS_PTE_SWAPCACHE)) | VMS_PTE_EVER_SWAPPED);
 	if (pte->nr_evictions != UINT16_MAX)
 		pte->nr_evictions++;
 	if (mm->tlb)
@@ -353,13 +353,14 @@ int vms_mm_ref(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write,
 		f = (vms_frame_t)pte->payload;
 		pte->flags |= VMS_PTE_REFERENCED;
 		if (write) {
-			struct vms_frame *fr = vms_frame(&mm->ft, f);
-
 			pte->flags |= VMS_PTE_DIRTY;
 			/* The swap copy is stale from now on: free it early. */
-			if (fr->cache_slot != VMS_SLOT_NONE) {
+			if (pte->flags & VMS_PTE_SWAPCACHE) {
+				struct vms_frame *fr = vms_frame(&mm->ft, f);
+
 				vms_swap_release(mm->swap, fr->cache_slot);
 				fr->cache_slot = VMS_SLOT_NONE;
+				pte->flags &= (uint16_t)~VMS_PTE_SWAPCACHE;
 			}
 		}
 		if (ops->accessed)
@@ -395,6 +396,7 @@ int vms_mm_ref(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write,
 		ret->outcome = VMS_REF_FAULT_SWAPIN;
 		ret->slot = (vms_slot_t)pte->payload;
 		fr->cache_slot = ret->slot;
+		pte->flags |= VMS_PTE_SWAPCACHE;
 		mm->stats.faults_swapin++;
 		as->stats.faults_swapin++;
 		break;
@@ -514,7 +516,7 @@ static int clone_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 			if (fr->cache_slot != VMS_SLOT_NONE)
 				vms_swap_release(mm->swap, fr->cache_slot);
 			fr->cache_slot = slot;
-			pte->flags &= (uint16_t)~VMS_PTE_DIRTY;
+			pte->flags = (uint16_t)((pte->flags & ~VMS_PTE_DIRTY) | VMS_PTE_SWAPCACHE);
 		}
 		vms_swap_dup(mm->swap, fr->cache_slot);
 		vms_pte_set_state(&copy, VMS_PTE_SWAPPED);
@@ -649,6 +651,11 @@ static int check_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 			return -EUCLEAN;
 		}
 		c->resident++;
+		if (!!(pte->flags & VMS_PTE_SWAPCACHE) != (fr->cache_slot != VMS_SLOT_NONE)) {
+			snprintf(c->msg, c->msglen, "as %u vpn %#llx: swap-cache flag disagrees "
+				 "with frame %u", c->as->id, (unsigned long long)vpn, f);
+			return -EUCLEAN;
+		}
 		if (fr->cache_slot != VMS_SLOT_NONE)
 			return note_slot(c, fr->cache_slot);
 		return 0;
