@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "frameheap.h"
 #include "vmsandbox/policy.h"
 
 struct lfu_frame {
@@ -48,59 +49,8 @@ static inline bool lfu_before(const struct lfu *s, vms_frame_t a, vms_frame_t b)
 	return fa->count < fb->count || (fa->count == fb->count && fa->stamp < fb->stamp);
 }
 
-static inline void heap_set(struct lfu *s, uint32_t i, vms_frame_t f)
-{
-	s->heap[i] = f;
-	s->frame[f].pos = i;
-}
-
-static void sift_up(struct lfu *s, uint32_t i)
-{
-	vms_frame_t f = s->heap[i];
-
-	while (i > 0) {
-		uint32_t parent = (i - 1) / 2;
-
-		if (!lfu_before(s, f, s->heap[parent]))
-			break;
-		heap_set(s, i, s->heap[parent]);
-		i = parent;
-	}
-	heap_set(s, i, f);
-}
-
-static void sift_down(struct lfu *s, uint32_t i)
-{
-	vms_frame_t f = s->heap[i];
-
-	for (;;) {
-		uint32_t child = 2 * i + 1;
-
-		if (child >= s->nr_used)
-			break;
-		if (child + 1 < s->nr_used && lfu_before(s, s->heap[child + 1], s->heap[child]))
-			child++;
-		if (!lfu_before(s, s->heap[child], f))
-			break;
-		heap_set(s, i, s->heap[child]);
-		i = child;
-	}
-	heap_set(s, i, f);
-}
-
-/* Takes the entry at heap index i out, keeping the heap valid. */
-static void heap_delete(struct lfu *s, uint32_t i)
-{
-	vms_frame_t last = s->heap[--s->nr_used];
-
-	if (i == s->nr_used)
-		return;
-	heap_set(s, i, last);
-	if (i > 0 && lfu_before(s, last, s->heap[(i - 1) / 2]))
-		sift_up(s, i);
-	else
-		sift_down(s, i);
-}
+#define LFU_POS(s, f) ((s)->frame[f].pos)
+VMS_FRAMEHEAP_DEFINE(lfu, lfu_before, LFU_POS)
 
 /*
  * Halves every count once per multiple of the period in (last check, time].

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "frameheap.h"
 #include "vmsandbox/policy.h"
 
 struct opt_frame {
@@ -36,64 +37,8 @@ static inline bool opt_before(const struct opt *s, vms_frame_t a, vms_frame_t b)
 	return fa->next_use > fb->next_use || (fa->next_use == fb->next_use && fa->key < fb->key);
 }
 
-static inline void heap_set(struct opt *s, uint32_t i, vms_frame_t f)
-{
-	s->heap[i] = f;
-	s->frame[f].pos = i;
-}
-
-static void sift_up(struct opt *s, uint32_t i)
-{
-	vms_frame_t f = s->heap[i];
-
-	while (i > 0) {
-		uint32_t parent = (i - 1) / 2;
-
-		if (!opt_before(s, f, s->heap[parent]))
-			break;
-		heap_set(s, i, s->heap[parent]);
-		i = parent;
-	}
-	heap_set(s, i, f);
-}
-
-static void sift_down(struct opt *s, uint32_t i)
-{
-	vms_frame_t f = s->heap[i];
-
-	for (;;) {
-		uint32_t child = 2 * i + 1;
-
-		if (child >= s->nr_used)
-			break;
-		if (child + 1 < s->nr_used && opt_before(s, s->heap[child + 1], s->heap[child]))
-			child++;
-		if (!opt_before(s, s->heap[child], f))
-			break;
-		heap_set(s, i, s->heap[child]);
-		i = child;
-	}
-	heap_set(s, i, f);
-}
-
-/* Restores the heap after the entry at index i changed its key either way. */
-static void heap_fix(struct opt *s, uint32_t i)
-{
-	if (i > 0 && opt_before(s, s->heap[i], s->heap[(i - 1) / 2]))
-		sift_up(s, i);
-	else
-		sift_down(s, i);
-}
-
-static void heap_delete(struct opt *s, uint32_t i)
-{
-	vms_frame_t last = s->heap[--s->nr_used];
-
-	if (i == s->nr_used)
-		return;
-	heap_set(s, i, last);
-	heap_fix(s, i);
-}
+#define OPT_POS(s, f) ((s)->frame[f].pos)
+VMS_FRAMEHEAP_DEFINE(opt, opt_before, OPT_POS)
 
 static int opt_create(const struct vms_policy_config *cfg, struct vms_frame_table *ft,
 		      void **ret_state)
