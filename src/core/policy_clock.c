@@ -17,81 +17,30 @@
  * reference (a hit or a load), so a run of R references does at most R
  * clearing steps in all: O(1) amortized per reference.
  */
-#include <errno.h>
-#include <stdlib.h>
+#include "policy_list.h"
 
-#include "framelist.h"
-#include "vmsandbox/policy.h"
-
-struct clock {
-	struct vms_flist ring;        /* head = the hand */
-	struct vms_flink *link;       /* per frame */
-	struct vms_frame_table *ft;   /* for the reference bits */
-};
-
-static int clock_create(const struct vms_policy_config *cfg, struct vms_frame_table *ft,
-			void **ret_state)
-{
-	struct clock *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	s->link = calloc(cfg->nr_frames, sizeof(*s->link));
-	if (!s->link) {
-		free(s);
-		return -ENOMEM;
-	}
-	vms_flist_init(&s->ring);
-	s->ft = ft;
-	*ret_state = s;
-	return 0;
-}
-
-static void clock_destroy(void *state)
-{
-	struct clock *s = state;
-
-	if (!s)
-		return;
-	free(s->link);
-	free(s);
-}
 
 /* Terminates within one full turn: every bit the hand passes is cleared. */
 static vms_frame_t clock_victim(void *state, const struct vms_ref *ref)
 {
-	struct clock *s = state;
-	vms_frame_t hand = s->ring.head;
+	struct vms_list_policy *s = state;
+	vms_frame_t hand = s->list.head;
 
 	while (vms_frame_referenced(s->ft, hand)) {
 		vms_frame_clear_referenced(s->ft, hand);
 		hand = s->link[hand].next;
 	}
-	s->ring.head = hand;
-	return vms_flist_pop_head(&s->ring, s->link);
-}
-
-static void clock_inserted(void *state, vms_frame_t f, const struct vms_ref *ref)
-{
-	struct clock *s = state;
-
-	vms_flist_push_tail(&s->ring, s->link, f);
-}
-
-static void clock_removed(void *state, vms_frame_t f)
-{
-	struct clock *s = state;
-
-	vms_flist_remove(&s->ring, s->link, f);
+	s->list.head = hand;
+	return vms_flist_pop_head(&s->list, s->link);
 }
 
 const struct vms_policy_ops vms_policy_clock = {
 	.name = "clock",
 	.summary = "second chance: a hand sweeps the frames, sparing referenced pages once",
 	.flags = VMS_POLICY_REFBITS,
-	.create = clock_create,
-	.destroy = clock_destroy,
+	.create = vms_list_policy_create,
+	.destroy = vms_list_policy_destroy,
 	.victim = clock_victim,
-	.inserted = clock_inserted,
-	.removed = clock_removed,
+	.inserted = vms_list_policy_append,
+	.removed = vms_list_policy_remove,
 };

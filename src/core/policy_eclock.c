@@ -19,52 +19,15 @@
  * 4 * nr_frames pages; unlike plain Clock, pass 1 is not paid for by earlier
  * references, so the worst case is O(nr_frames) per fault.
  */
-#include <errno.h>
-#include <stdlib.h>
+#include "policy_list.h"
 
-#include "framelist.h"
-#include "vmsandbox/policy.h"
-
-struct eclock {
-	struct vms_flist ring;        /* head = the hand */
-	struct vms_flink *link;       /* per frame */
-	struct vms_frame_table *ft;   /* for the reference and dirty bits */
-};
-
-static int eclock_create(const struct vms_policy_config *cfg, struct vms_frame_table *ft,
-			 void **ret_state)
-{
-	struct eclock *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	s->link = calloc(cfg->nr_frames, sizeof(*s->link));
-	if (!s->link) {
-		free(s);
-		return -ENOMEM;
-	}
-	vms_flist_init(&s->ring);
-	s->ft = ft;
-	*ret_state = s;
-	return 0;
-}
-
-static void eclock_destroy(void *state)
-{
-	struct eclock *s = state;
-
-	if (!s)
-		return;
-	free(s->link);
-	free(s);
-}
 
 /* One turn from the hand looking for (0, dirty); clears passed bits if asked. */
-static vms_frame_t find_class(struct eclock *s, bool dirty, bool clear)
+static vms_frame_t find_class(struct vms_list_policy *s, bool dirty, bool clear)
 {
-	vms_frame_t f = s->ring.head;
+	vms_frame_t f = s->list.head;
 
-	for (uint32_t i = 0; i < s->ring.len; i++, f = s->link[f].next) {
+	for (uint32_t i = 0; i < s->list.len; i++, f = s->link[f].next) {
 		if (vms_frame_referenced(s->ft, f)) {
 			if (clear)
 				vms_frame_clear_referenced(s->ft, f);
@@ -77,7 +40,7 @@ static vms_frame_t find_class(struct eclock *s, bool dirty, bool clear)
 
 static vms_frame_t eclock_victim(void *state, const struct vms_ref *ref)
 {
-	struct eclock *s = state;
+	struct vms_list_policy *s = state;
 	vms_frame_t f = VMS_FRAME_NONE;
 
 	for (int round = 0; round < 2 && f == VMS_FRAME_NONE; round++) {
@@ -86,31 +49,17 @@ static vms_frame_t eclock_victim(void *state, const struct vms_ref *ref)
 			f = find_class(s, true, true);
 	}
 	/* The hand stops on the victim; popping it moves the hand one past. */
-	s->ring.head = f;
-	return vms_flist_pop_head(&s->ring, s->link);
-}
-
-static void eclock_inserted(void *state, vms_frame_t f, const struct vms_ref *ref)
-{
-	struct eclock *s = state;
-
-	vms_flist_push_tail(&s->ring, s->link, f);
-}
-
-static void eclock_removed(void *state, vms_frame_t f)
-{
-	struct eclock *s = state;
-
-	vms_flist_remove(&s->ring, s->link, f);
+	s->list.head = f;
+	return vms_flist_pop_head(&s->list, s->link);
 }
 
 const struct vms_policy_ops vms_policy_eclock = {
 	.name = "eclock",
 	.summary = "enhanced second chance: prefer unreferenced, then clean pages (NRU classes)",
 	.flags = VMS_POLICY_REFBITS,
-	.create = eclock_create,
-	.destroy = eclock_destroy,
+	.create = vms_list_policy_create,
+	.destroy = vms_list_policy_destroy,
 	.victim = eclock_victim,
-	.inserted = eclock_inserted,
-	.removed = eclock_removed,
+	.inserted = vms_list_policy_append,
+	.removed = vms_list_policy_remove,
 };
