@@ -7,7 +7,8 @@
  *
  *   VMS_FRAMEHEAP_DEFINE(STATE, BEFORE, POS)
  *
- * generates static heap_set, sift_up, sift_down, heap_fix and heap_delete
+ * generates static heap_set, sift_up, sift_down, heap_fix, heap_push and
+ * heap_delete
  * over `struct STATE`, which must have `vms_frame_t *heap` and `uint32_t
  * nr_used`.  BEFORE(s, a, b) is true when frame a must leave before frame b
  * (heap[0] is the next victim); POS(s, f) is an lvalue holding f's index in
@@ -66,6 +67,13 @@ static void heap_fix(struct STATE *s, uint32_t i)					\
 		sift_up(s, i);								\
 	else										\
 		sift_down(s, i);							\
+}											\
+											\
+/* Adds frame f, whose key is already set. */					\
+static void heap_push(struct STATE *s, vms_frame_t f)					\
+{											\
+	heap_set(s, s->nr_used, f);							\
+	sift_up(s, s->nr_used++);							\
 }											\
 											\
 /* Takes the entry at heap index i out, keeping the heap valid. */		\

@@ -19,7 +19,6 @@
  */
 #include "policy_list.h"
 
-
 /* Terminates within one full turn: every bit the hand passes is cleared. */
 static vms_frame_t clock_victim(void *state, const struct vms_ref *ref)
 {

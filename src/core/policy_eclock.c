@@ -21,7 +21,6 @@
  */
 #include "policy_list.h"
 
-
 /* One turn from the hand looking for (0, dirty); clears passed bits if asked. */
 static vms_frame_t find_class(struct vms_list_policy *s, bool dirty, bool clear)
 {

@@ -143,9 +143,7 @@ static void lfu_inserted(void *state, vms_frame_t f, const struct vms_ref *ref)
 	lfu_age(s, ref->time);
 	fr->count = 1;
 	fr->stamp = ++s->seq;
-	s->heap[s->nr_used] = f;
-	fr->pos = s->nr_used++;
-	sift_up(s, fr->pos);
+	heap_push(s, f);
 }
 
 static void lfu_removed(void *state, vms_frame_t f)

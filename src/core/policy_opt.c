@@ -97,9 +97,7 @@ static void opt_inserted(void *state, vms_frame_t f, const struct vms_ref *ref)
 
 	fr->next_use = ref->next_use;
 	fr->key = ref->key;
-	s->heap[s->nr_used] = f;
-	fr->pos = s->nr_used++;
-	sift_up(s, fr->pos);
+	heap_push(s, f);
 }
 
 static void opt_removed(void *state, vms_frame_t f)
