@@ -109,7 +109,9 @@ void vms_mm_as_destroy(struct vms_mm *mm, struct vms_as *as);
  * One reference to page vpn.  Returns 0 with *ret filled, or -ENOSPC when a
  * frame was needed, every frame was in use and the victim could not be
  * stored (swap full: the caller's OOM), -ENOMEM, or a backend error.  On
- * error nothing about the referenced page has changed.
+ * error nothing about the referenced page has changed.  A restore_page
+ * error is returned in place of -ENOSPC: the victim is then in neither the
+ * process nor swap, and the caller must stop the program.
  */
 int vms_mm_ref(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write,
 	       uint64_t next_use, struct vms_ref_result *ret);

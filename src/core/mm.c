@@ -285,8 +285,15 @@ static int evict_one(struct vms_mm *mm, const struct vms_ref *ref, vms_key_t *re
 		r = store_page(mm, &same, &value, &slot);
 		if (r < 0) {
 			mm->stats.swap_full += r == -ENOSPC;
-			if (be)
-				be->restore_page(be->ctx, as, vpn, mm->page_buf);
+			if (be) {
+				/* If the page cannot go back either, it is lost to the
+				 * process: that error wins, so the caller stops the
+				 * program instead of letting it fault in zeros. */
+				int rr = be->restore_page(be->ctx, as, vpn, mm->page_buf);
+
+				if (rr < 0)
+					r = rr;
+			}
 			goto undo;
 		}
 		if (fr->cache_slot != VMS_SLOT_NONE)

@@ -47,6 +47,7 @@ struct fake {
 	unsigned char model[MAX_AS][NR_PAGES][VMS_PAGE_SIZE]; /* what it must read */
 	bool alive[MAX_AS];
 	uint64_t takes, drops, restores, peeks;
+	int fail_restore;                /* -errno: make restore_page fail */
 };
 
 static struct fake *fk;
@@ -88,6 +89,8 @@ static int be_restore(void *ctx, struct vms_as *as, vms_vpn_t vpn, const void *b
 
 	(void)ctx;
 	assert_false(p->present);
+	if (fk->fail_restore)
+		return fk->fail_restore;
 	memcpy(p->bytes, buf, VMS_PAGE_SIZE);
 	p->present = true;
 	fk->restores++;
@@ -475,6 +478,33 @@ static void test_swap_full_loses_nothing(void **state)
 	vms_mm_free(mm);
 }
 
+/* If a page can neither be stored nor put back, the caller must hear it. */
+static void test_failed_restore_is_reported_not_hidden(void **state)
+{
+	struct vms_mm *mm;
+	struct vms_as *as;
+	int r = 0;
+
+	(void)state;
+	fake_reset();
+	rng_state = 17;
+	fk->fail_restore = -EIO;
+	mm = new_mm(&vms_policy_fifo, 2, VMS_COMPRESS_NONE, 2 * VMS_PAGE_SIZE, false);
+	assert_int_equal(vms_mm_as_new(mm, 0, &as), 0);
+	for (vms_vpn_t v = 0; v < NR_PAGES && r == 0; v++) {
+		r = touch(mm, as, v, true);
+		/* random bytes: nothing same-filled, every eviction needs a slot */
+		for (size_t i = 0; r == 0 && i < VMS_PAGE_SIZE; i += 8) {
+			uint64_t x = rng();
+
+			memcpy(fake_page(as, v)->bytes + i, &x, 8);
+		}
+	}
+	assert_int_equal(r, -EIO);
+	assert_int_equal(vms_mm_stats(mm)->swap_full, 1);
+	vms_mm_free(mm);
+}
+
 static void test_fork_shares_slots_until_written(void **state)
 {
 	struct vms_mm *mm;
@@ -640,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_clean_page_is_dropped_not_stored_again),
 		cmocka_unit_test(test_same_filled_pages_take_no_slot),
 		cmocka_unit_test(test_swap_full_loses_nothing),
+		cmocka_unit_test(test_failed_restore_is_reported_not_hidden),
 		cmocka_unit_test(test_fork_shares_slots_until_written),
 		cmocka_unit_test(test_eviction_shoots_down_the_tlb),
 		cmocka_unit_test(test_engine_matches_policy_harness),
