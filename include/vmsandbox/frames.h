@@ -26,7 +26,8 @@ struct vms_frame_table {
 	uint32_t nr_frames;        /* the budget */
 	uint32_t nr_used;          /* resident pages, always <= nr_frames */
 	uint32_t peak_used;
-	vms_frame_t free_head;     /* VMS_FRAME_NONE when the budget is full */
+	vms_frame_t free_head;     /* freed frames; VMS_FRAME_NONE when none */
+	uint32_t next_fresh;       /* frames >= this were never used (and are free) */
 };
 
 int vms_frames_init(struct vms_frame_table *ft, uint32_t nr_frames);

@@ -116,6 +116,13 @@ void vms_mm_as_destroy(struct vms_mm *mm, struct vms_as *as);
 int vms_mm_ref(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write,
 	       uint64_t next_use, struct vms_ref_result *ret);
 
+/*
+ * Fault-around: gives page vpn a free frame without a reference, if it was
+ * never touched (state NONE) and a frame is free.  Returns 1 if it did (the
+ * caller fills it with zeros), 0 if not, -ENOMEM.  Never evicts.
+ */
+int vms_mm_populate(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn);
+
 /* munmap / MADV_DONTNEED: the range's contents are gone (next touch is zero). */
 void vms_mm_unmap(struct vms_mm *mm, struct vms_as *as, vms_vpn_t start, uint64_t nr_pages);
 /*

@@ -17,6 +17,7 @@
 	X(faults_zero,   "first-touch faults, filled with zeros") \
 	X(faults_swapin, "faults filled from a swap slot") \
 	X(faults_same,   "faults filled from a same-filled value") \
+	X(faults_around, "pages filled by fault-around next to a first-touch fault") \
 	X(evictions,     "resident pages evicted to make room") \
 	X(writebacks,    "evictions that stored the page (dirty or no swap copy)") \
 	X(clean_drops,   "evictions of clean pages whose swap copy was valid") \

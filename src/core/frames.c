@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The global frame table.  Free frames form a LIFO list threaded through the
- * table, initialised so that frames are handed out in ascending order: a
- * fresh run is deterministic and frame numbers read naturally in traces.
+ * The global frame table.  Freed frames form a LIFO list threaded through
+ * the table; frames never used yet are handed out in ascending order after
+ * it runs dry, so a fresh run is deterministic, frame numbers read naturally
+ * in traces, and a huge budget (an observe-only live run gets one frame per
+ * page of RAM) costs nothing until its frames are used: the table is
+ * calloc'ed and never walked at init.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,11 +22,8 @@ int vms_frames_init(struct vms_frame_table *ft, uint32_t nr_frames)
 	if (!ft->frames)
 		return -ENOMEM;
 	ft->nr_frames = nr_frames;
-	for (uint32_t f = 0; f < nr_frames; f++) {
-		ft->frames[f].next_free = f + 1 < nr_frames ? f + 1 : VMS_FRAME_NONE;
-		ft->frames[f].cache_slot = VMS_SLOT_NONE;
-	}
-	ft->free_head = 0;
+	ft->free_head = VMS_FRAME_NONE;
+	ft->next_fresh = 0;
 	return 0;
 }
 
@@ -39,9 +39,14 @@ vms_frame_t vms_frames_alloc(struct vms_frame_table *ft)
 {
 	vms_frame_t f = ft->free_head;
 
-	if (f == VMS_FRAME_NONE)
-		return f;
-	ft->free_head = ft->frames[f].next_free;
+	if (f == VMS_FRAME_NONE) {
+		if (ft->next_fresh == ft->nr_frames)
+			return VMS_FRAME_NONE;
+		f = ft->next_fresh++;
+		ft->frames[f].cache_slot = VMS_SLOT_NONE;
+	} else {
+		ft->free_head = ft->frames[f].next_free;
+	}
 	ft->frames[f].next_free = VMS_FRAME_NONE;
 	ft->nr_used++;
 	if (ft->nr_used > ft->peak_used)

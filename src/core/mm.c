@@ -432,6 +432,48 @@ int vms_mm_ref(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write,
 	return 0;
 }
 
+/*
+ * Fault-around: page vpn gets a frame without being referenced, if it has
+ * never been touched (or was discarded) and a frame is free; it never
+ * evicts, so read-ahead cannot push out pages in use.  The page enters the
+ * policy unreferenced, as the kernel's fault-around pages enter the LRU.
+ */
+int vms_mm_populate(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn)
+{
+	struct vms_pte *pte;
+	struct vms_ref ref;
+	vms_frame_t f;
+
+	if (vpn > VMS_VPN_MAX)
+		return -EINVAL;
+	pte = vms_pt_lookup(&as->pt, vpn);
+	if (pte && vms_pte_state(pte) != VMS_PTE_NONE)
+		return 0;
+	if (mm->ft.free_head == VMS_FRAME_NONE && mm->ft.next_fresh == mm->ft.nr_frames)
+		return 0;
+	pte = vms_pt_get(&as->pt, vpn);
+	if (!pte)
+		return -ENOMEM;
+	f = vms_frames_alloc(&mm->ft);
+	vms_pt_note_used(&as->pt, vpn);
+	vms_pte_set_state(pte, VMS_PTE_RESIDENT);
+	pte->payload = f;
+	pte->flags &= (uint16_t)~(VMS_PTE_REFERENCED | VMS_PTE_DIRTY);
+	struct vms_frame *fr = vms_frame(&mm->ft, f);
+	fr->pte = pte;
+	fr->as = as;
+	fr->vpn = vpn;
+	mm->stats.faults_around++;
+	if (++as->stats.resident > as->stats.peak_resident)
+		as->stats.peak_resident = as->stats.resident;
+	ref.key = vms_key(as->id, vpn);
+	ref.time = mm->stats.references;
+	ref.next_use = VMS_TIME_NEVER;
+	ref.write = false;
+	mm->policy.ops->inserted(mm->policy.state, f, &ref);
+	return 1;
+}
+
 struct move_ctx {
 	struct vms_mm *mm;
 	struct vms_as *as;
