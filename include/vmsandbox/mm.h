@@ -40,6 +40,7 @@ struct vms_as {
 	struct vms_pagetable pt;
 	struct vms_as_stats stats;
 	struct vms_as *hash_next;  /* engine's id lookup */
+	void *owner;               /* the caller's (live pager: its process); never read here */
 };
 
 /*

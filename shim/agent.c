@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent: a thread inside every sandboxed process that executes the few
+ * operations only the process itself can do (mmap and brk on behalf of a
+ * thread stopped by seccomp, MADV_DONTNEED of the eviction stash), on the
+ * supervisor's request.
+ *
+ * Restricted context, everything in this file: the agent shares the
+ * program's address space but must never touch registered memory (the
+ * supervisor may be waiting for this very agent to make room, so a fault
+ * here could never be served), so it runs on its own MAP_SHARED stack (never
+ * registered), keeps its state there, makes system calls with inline
+ * assembly (glibc's wrappers write errno, which is thread-local storage of
+ * the thread that created us) and is compiled without stack protector (the
+ * canary lives in TLS too).  It holds its own file descriptor table (no
+ * CLONE_FILES), so a program that closes all its descriptors cannot take its
+ * socket or the userfaultfd away; and it keeps the userfaultfd open so that
+ * the registration outlives the supervisor: if vmsandbox dies, the program's
+ * faults block instead of reading zeros, and the agent, seeing the socket
+ * close, kills the program.
+ */
+#include <linux/close_range.h>
+#include <stdbool.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+
+#include "agent.h"
+#include "channel.h"
+
+static inline long sys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define sys3(nr, a, b, c) sys6(nr, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+/* Closes every descriptor of the agent's private table but its own two:
+ * the copy of the program's table made at clone time would otherwise keep
+ * the program's pipes open after the program closed them. */
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 0)
+		sys3(SYS_close_range, 0, lo - 1, 0);
+	if (hi > lo + 1)
+		sys3(SYS_close_range, lo + 1, hi - 1, 0);
+	sys3(SYS_close_range, hi + 1, ~0U, 0);
+}
+
+static long execute(const struct vms_agent_req *q)
+{
+	switch (q->op) {
+	case VMS_AGENT_MMAP:
+		return sys6(SYS_mmap, (long)q->args[0], (long)q->args[1], (long)q->args[2],
+			    (long)q->args[3], (long)q->args[4], (long)q->args[5]);
+	case VMS_AGENT_BRK:
+		return sys3(SYS_brk, q->args[0], 0, 0);
+	case VMS_AGENT_MADVISE:
+		return sys3(SYS_madvise, q->args[0], q->args[1], q->args[2]);
+	default:
+		return -38; /* ENOSYS */
+	}
+}
+
+/* HELLO with the userfaultfd attached (SCM_RIGHTS), by hand: no libc. */
+static long send_hello(struct vms_agent_ctx *ctx)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { .iov_base = &ctx->hello, .iov_len = sizeof(ctx->hello) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	for (unsigned i = 0; i < sizeof(cm.buf); i++)
+		cm.buf[i] = 0;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	*(int *)CMSG_DATA(c) = ctx->uffd;
+	return sys3(SYS_sendmsg, ctx->sock, &mh, MSG_NOSIGNAL);
+}
+
+/* Lets the constructor, waiting on ctx->state, go on. */
+static void release_constructor(struct vms_agent_ctx *ctx, int status)
+{
+	ctx->status = status;
+	__atomic_store_n(&ctx->state, 1, __ATOMIC_RELEASE);
+	sys6(SYS_futex, (long)&ctx->state, FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+int vms_agent_main(void *arg)
+{
+	struct vms_agent_ctx *ctx = arg;
+	union {
+		struct vms_agent_req q;
+		struct vms_welcome w;
+	} in;
+	struct vms_agent_req q;
+	struct vms_agent_reply r;
+	bool welcomed = false;
+	long n;
+
+	close_all_but(ctx->sock, ctx->uffd);
+	ctx->hello.agent_tid = (int32_t)sys3(SYS_gettid, 0, 0, 0);
+	if (send_hello(ctx) != sizeof(ctx->hello)) {
+		release_constructor(ctx, -71); /* EPROTO */
+		goto orphaned;
+	}
+	/* Until the welcome arrives, the supervisor may already send requests:
+	 * taking the pages already present may need room in the stash. */
+	for (;;) {
+		n = sys6(SYS_recvfrom, ctx->sock, (long)&in, sizeof(in), 0, 0, 0);
+		if (n == -4) /* EINTR */
+			continue;
+		if (!welcomed && n == sizeof(in.w) && in.w.magic == VMS_CHANNEL_MAGIC) {
+			welcomed = true;
+			release_constructor(ctx, in.w.status);
+			continue;
+		}
+		if (n != sizeof(in.q))
+			goto orphaned;
+		q = in.q;
+		r.op = q.op;
+		r.seq = q.seq;
+		r.ret = execute(&q);
+		if (sys6(SYS_sendto, ctx->sock, (long)&r, sizeof(r), 0, 0, 0) != sizeof(r))
+			goto orphaned;
+	}
+orphaned:
+	if (!welcomed)
+		release_constructor(ctx, -71);
+	/* The supervisor is gone: nobody will ever serve this process's
+	 * faults again, so it must not run on. */
+	sys3(SYS_kill, ctx->tgid, SIGKILL, 0);
+	for (;;)
+		sys3(SYS_pause, 0, 0, 0);
+	return 0;
+}

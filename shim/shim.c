@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvmsandbox-shim.so: loaded into every sandboxed process with LD_PRELOAD.
+ * Its constructor hands the process's memory to the supervisor and starts the
+ * agent; it decides nothing (every paging decision is the supervisor's).
+ *
+ * Order matters:
+ *  1. the stash and the agent's stack are mapped first, while the supervisor
+ *     still answers this process's mmap calls with "continue" (it does not
+ *     know the process yet), so they are plain mappings;
+ *  2. the userfaultfd is created and handed over with HELLO; the supervisor
+ *     registers every anonymous private mapping from /proc/PID/maps (it can:
+ *     UFFDIO_REGISTER acts on the fd's mm, whoever calls it), takes the pages
+ *     already present into its page table, and answers;
+ *  3. the agent is cloned with its own descriptor table (see agent.c), and
+ *     only then are the uffd and the socket closed in the program's table,
+ *     so the program never sees a vmsandbox descriptor after its
+ *     constructors have run.
+ * All signals are blocked meanwhile, so that the agent starts with every
+ * signal blocked (it must never run a program's handler).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <linux/futex.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "channel.h"
+#include "uffd.h"
+
+#define AGENT_STACK_BYTES (64 * 1024)
+
+static void die(const char *what, int err)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg),
+			 "vmsandbox: process %d cannot be sandboxed: %s: %s\n",
+			 (int)getpid(), what, strerror(err));
+
+	if (n > 0)
+		(void)!write(STDERR_FILENO, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	_exit(125);
+}
+
+static int connect_supervisor(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	int fd;
+
+	if (len + 1 > sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* An abstract address: a leading NUL, no file to clean up, reachable
+	 * after a chdir or chroot-less exec of anything. */
+	memcpy(sa.sun_path + 1, name, len);
+	if (connect(fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+__attribute__((constructor)) static void vms_shim_init(void)
+{
+	const char *name = getenv(VMS_CHANNEL_ENV);
+	struct vms_agent_ctx *ctx;
+	sigset_t all, saved;
+	enum vms_uffd_source how;
+	uint64_t ioctls, features;
+	void *stash, *stack;
+	int sock, uffd = -1, r;
+
+	if (!name || !*name)
+		return;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+
+	stack = mmap(NULL, AGENT_STACK_BYTES, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	stash = mmap(NULL, (size_t)VMS_STASH_PAGES * 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (stack == MAP_FAILED || stash == MAP_FAILED)
+		die("cannot map the stash", errno);
+	r = vms_uffd_open(0, &uffd, &how);
+	if (r == 0)
+		r = vms_uffd_handshake(uffd, VMS_UFFD_FEATURES_WANTED, VMS_UFFD_FEATURES_REQUIRED,
+				       &features, &ioctls);
+	if (r < 0)
+		die("userfaultfd", -r);
+	sock = connect_supervisor(name);
+	if (sock < 0)
+		die("cannot reach the vmsandbox supervisor", -sock);
+
+	ctx = stack;
+	ctx->sock = sock;
+	ctx->uffd = uffd;
+	ctx->tgid = getpid();
+	ctx->hello.magic = VMS_CHANNEL_MAGIC;
+	ctx->hello.version = VMS_CHANNEL_VERSION;
+	ctx->hello.pid = getpid();
+	ctx->hello.ppid = getppid();
+	ctx->hello.features = features;
+	ctx->hello.stash_addr = (uintptr_t)stash;
+	ctx->hello.agent_stack = (uintptr_t)stack;
+	ctx->hello.agent_stack_len = AGENT_STACK_BYTES;
+	/* No CLONE_FILES: the agent's table is a private copy (agent.c).  It
+	 * sends HELLO itself, so that the supervisor can use it while taking
+	 * this process's pages, and wakes us when the welcome arrives. */
+	if (clone(vms_agent_main, (char *)stack + AGENT_STACK_BYTES,
+		  CLONE_VM | CLONE_FS | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, ctx) < 0)
+		die("cannot start the vmsandbox agent thread", errno);
+	while (__atomic_load_n(&ctx->state, __ATOMIC_ACQUIRE) == 0)
+		syscall(SYS_futex, &ctx->state, FUTEX_WAIT, 0, NULL, NULL, 0);
+	if (ctx->status < 0)
+		die("the vmsandbox supervisor refused this process", -ctx->status);
+	close(uffd);
+	close(sock);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The wire format between the supervisor and the shim's agent in each
+ * sandboxed process: fixed-size messages on a SOCK_SEQPACKET Unix socket
+ * (one message per datagram, no framing, no partial reads).  The shim
+ * connects to the abstract address named by $VMSANDBOX_SOCKET and starts the
+ * agent, which sends HELLO with the userfaultfd attached (SCM_RIGHTS); the
+ * supervisor may send requests before its WELCOME (making room while it
+ * takes the pages already present); the agent executes each request inside
+ * the process and replies.
+ *
+ * Used by the shim, so it must stay free of anything but plain types.
+ */
+#ifndef VMSANDBOX_OS_CHANNEL_H
+#define VMSANDBOX_OS_CHANNEL_H
+
+#include <stdint.h>
+
+#define VMS_CHANNEL_ENV      "VMSANDBOX_SOCKET"
+#define VMS_CHANNEL_MAGIC    0x564d5342u   /* "VMSB" */
+#define VMS_CHANNEL_VERSION  1
+
+/* The stash: where evicted pages are moved (UFFDIO_MOVE) before the
+ * supervisor reads them; chunks are emptied by the agent with MADV_DONTNEED. */
+#define VMS_STASH_CHUNK_PAGES 64
+#define VMS_STASH_NR_CHUNKS   4
+#define VMS_STASH_PAGES       (VMS_STASH_CHUNK_PAGES * VMS_STASH_NR_CHUNKS)
+
+/* Agent -> supervisor, first message of each exec'ed image (or fork child),
+ * with the uffd attached. */
+struct vms_hello {
+	uint32_t magic;
+	uint32_t version;
+	int32_t pid;             /* getpid() */
+	int32_t ppid;
+	int32_t agent_tid;       /* the agent's own syscalls are let through */
+	uint32_t flags;          /* VMS_HELLO_* */
+	uint64_t features;       /* UFFD features enabled on the attached fd */
+	uint64_t stash_addr;     /* VMS_STASH_PAGES pages, anonymous private, not registered yet */
+	uint64_t agent_stack;    /* the agent's own memory: never registered */
+	uint64_t agent_stack_len;
+};
+
+#define VMS_HELLO_FORKED 0x1u  /* a fork child: its memory is its parent's copy */
+
+/* Supervisor -> agent: the answer to HELLO, once the process's memory is
+ * registered and its present pages taken into the page table. */
+struct vms_welcome {
+	uint32_t magic;
+	int32_t status;          /* 0: go on; -errno: the shim reports and exits 125 */
+};
+
+enum vms_agent_op {
+	VMS_AGENT_MMAP = 1,          /* args: addr len prot flags fd off */
+	VMS_AGENT_BRK,           /* args: addr */
+	VMS_AGENT_MADVISE,       /* args: addr len advice */
+};
+
+struct vms_agent_req {
+	uint32_t op;
+	uint32_t seq;
+	uint64_t args[6];
+};
+
+struct vms_agent_reply {
+	uint32_t op;
+	uint32_t seq;
+	int64_t ret;             /* the raw syscall result: value or -errno */
+};
+
+#endif

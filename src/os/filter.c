@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "filter.h"
+
+static int has_cap_sys_admin(void)
+{
+	/* CAP_SYS_ADMIN is bit 21 of CapEff in /proc/self/status; read it
+	 * without libcap. */
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	char *p;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strstr(buf, "CapEff:");
+	if (!p)
+		return 0;
+	return (strtoull(p + 7, NULL, 16) >> 21) & 1;
+}
+
+int vms_seccomp_install(int *ret_fd)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r, fd;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* A 32-bit syscall (int 0x80) of a 64-bit program is not interpreted:
+	 * let it through; such mappings are simply not managed. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	/* libseccomp 2.5 asks for a listener by itself when a rule notifies. */
+	if (r == 0 && has_cap_sys_admin())
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 1,
+				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS | MAP_TYPE,
+					     MAP_ANONYMOUS | MAP_PRIVATE));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(brk), 0);
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 1,
+				     SCMP_A2(SCMP_CMP_EQ, MADV_FREE));
+	if (r == 0)
+		r = seccomp_load(ctx);
+	if (r == 0) {
+		fd = seccomp_notify_fd(ctx);
+		if (fd < 0)
+			r = fd;
+		else
+			*ret_fd = fd;
+	}
+	seccomp_release(ctx);
+	return r;
+}
+
+int vms_seccomp_notif_alloc(struct vms_seccomp_notif *n)
+{
+	return seccomp_notify_alloc(&n->req, &n->resp);
+}
+
+void vms_seccomp_notif_free(struct vms_seccomp_notif *n)
+{
+	if (n->req)
+		seccomp_notify_free(n->req, n->resp);
+	n->req = NULL;
+	n->resp = NULL;
+}
+
+int vms_seccomp_receive(int listener, struct vms_seccomp_notif *n)
+{
+	int r = seccomp_notify_receive(listener, n->req);
+
+	return r < 0 ? r : 0;
+}
+
+static int respond(int listener, struct seccomp_notif_resp *resp)
+{
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
+		return -errno;
+	return 0;
+}
+
+int vms_seccomp_continue(int listener, uint64_t id)
+{
+	struct seccomp_notif_resp resp = { .id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+
+	return respond(listener, &resp);
+}
+
+int vms_seccomp_reply(int listener, uint64_t id, int64_t val)
+{
+	struct seccomp_notif_resp resp = { .id = id };
+
+	if (val < 0)
+		resp.error = (int32_t)val;
+	else
+		resp.val = val;
+	return respond(listener, &resp);
+}

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * userfaultfd messages: page faults (MISSING: the page is not in the
+ * process; WP: a write to a page we mapped write-protected, i.e. a clean page
+ * becoming dirty) and the events that change the address space (munmap,
+ * mremap, MADV_DONTNEED, fork).
+ *
+ * Ordering: the kernel refuses fills with EAGAIN while an event is queued
+ * and not read (mmap_changing), and the backend answers EAGAIN when the
+ * victim's stash is full until its agent empties it.  Either way the fault
+ * is queued and retried after the loop has read events and agent replies;
+ * nothing here ever waits, because the thing waited for arrives through the
+ * same loop.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "pager.h"
+#include "procmem.h"
+#include "uffd.h"
+
+static uint64_t page_addr(vms_vpn_t vpn)
+{
+	return (uint64_t)vpn * VMS_PAGE;
+}
+
+int vms_fault_queue(struct vms_proc *p, uint64_t addr, uint32_t flags, uint32_t tid)
+{
+	if (p->nr_queued == p->cap_queued) {
+		size_t cap = p->cap_queued ? p->cap_queued * 2 : 64;
+		struct vms_queued_fault *q = realloc(p->queue, cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		p->queue = q;
+		p->cap_queued = cap;
+	}
+	p->queue[p->nr_queued++] = (struct vms_queued_fault){ .addr = addr, .flags = flags,
+							       .tid = tid };
+	return 0;
+}
+
+static struct vms_pending_fill *find_fill(struct vms_proc *p, vms_vpn_t vpn)
+{
+	for (struct vms_pending_fill *f = p->fills; f; f = f->next)
+		if (f->vpn == vpn)
+			return f;
+	return NULL;
+}
+
+static int defer_fill(struct vms_proc *p, vms_vpn_t vpn, const void *data, bool wp)
+{
+	struct vms_pending_fill *f = malloc(sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	f->vpn = vpn;
+	f->wp = wp;
+	f->zero = data == NULL;
+	if (data)
+		memcpy(f->data, data, VMS_PAGE);
+	f->next = p->fills;
+	p->fills = f;
+	return 0;
+}
+
+/*
+ * Puts [lo, hi) into the process: zeros (data NULL) or the bytes of one page
+ * (then hi == lo + 1).  Returns pages done; *ret_err is the error that
+ * stopped it (0 when all were done).
+ */
+static uint64_t fill_range(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t lo, vms_vpn_t hi,
+			   const void *data, bool write, bool wp, int *ret_err)
+{
+	uint64_t len = (hi - lo) * VMS_PAGE, done = 0;
+	int r;
+
+	if (data)
+		r = vms_uffd_copy(p->uffd, page_addr(lo), data, len,
+				  wp ? UFFDIO_COPY_MODE_WP : 0, &done);
+	else if (write)
+		/* A write would take a second fault on the zero page; copying
+		 * zeros maps writable pages at once. */
+		r = vms_uffd_copy(p->uffd, page_addr(lo), pg->zeros, len, 0, &done);
+	else
+		r = vms_uffd_zeropage(p->uffd, page_addr(lo), len, 0, &done);
+	*ret_err = r < 0 ? r : 0;
+	return done / VMS_PAGE;
+}
+
+/*
+ * What to do when the faulting page could not be filled.  The engine
+ * already counts it resident.
+ */
+static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, const void *data,
+		       bool wp, int err)
+{
+	switch (vms_uffd_classify(err)) {
+	case VMS_UFFD_RETRY:
+		pg->st.fault_retries++;
+		return defer_fill(p, vpn, data, wp);
+	case VMS_UFFD_EXISTS:
+		/* Present already: nothing to put there. */
+		return vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE) == 0 ? 0 : 0;
+	case VMS_UFFD_HOLE:
+		/* Unmapped under us; the event follows.  The page is gone. */
+		vms_mm_unmap(pg->mm, p->as, vpn, 1);
+		return 0;
+	case VMS_UFFD_GONE:
+		p->gone = true;
+		return 0;
+	default:
+		vms_pager_fatal(pg, err, "cannot fill page 0x%llx of process %d (%s)",
+				(unsigned long long)page_addr(vpn), (int)p->pid, p->comm);
+		return err;
+	}
+}
+
+/* Zero fill with fault-around: the aligned block of VMS_FAULT_AROUND_PAGES
+ * around vpn, as far as its pages were never touched and frames are free. */
+static int fill_zero(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write,
+		     bool around)
+{
+	vms_vpn_t lo = vpn, hi = vpn + 1, v;
+	vms_vpn_t block = vpn & ~(vms_vpn_t)(VMS_FAULT_AROUND_PAGES - 1);
+	uint64_t done;
+	int err;
+
+	if (around) {
+		for (v = vpn + 1; v < block + VMS_FAULT_AROUND_PAGES; v++) {
+			if (find_fill(p, v) || vms_mm_populate(pg->mm, p->as, v) != 1)
+				break;
+			hi = v + 1;
+		}
+		for (v = vpn; v-- > block;) {
+			if (find_fill(p, v) || vms_mm_populate(pg->mm, p->as, v) != 1)
+				break;
+			lo = v;
+		}
+	}
+	done = fill_range(pg, p, lo, hi, NULL, write, false, &err);
+	if (err == 0)
+		return 0;
+	/* Give back the neighbours that were not filled (they were never
+	 * touched, so "not there" is exactly their old state). */
+	for (v = lo + done; v < hi; v++)
+		if (v != vpn)
+			vms_mm_unmap(pg->mm, p->as, v, 1);
+	if (vpn < lo + done)
+		return 0;
+	if (hi - lo > 1 && vms_uffd_classify(err) == VMS_UFFD_HOLE) {
+		/* The block crossed the end of the mapping: the page alone. */
+		if (fill_range(pg, p, vpn, vpn + 1, NULL, write, false, &err) == 1)
+			return 0;
+	}
+	return fill_failed(pg, p, vpn, NULL, false, err);
+}
+
+static int fill_page(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, const void *data,
+		     bool wp)
+{
+	int err;
+
+	if (fill_range(pg, p, vpn, vpn + 1, data, true, wp, &err) == 1)
+		return 0;
+	return fill_failed(pg, p, vpn, data, wp, err);
+}
+
+static void fill_value(uint8_t *page, uint64_t value)
+{
+	for (size_t i = 0; i < VMS_PAGE; i += sizeof(value))
+		memcpy(page + i, &value, sizeof(value));
+}
+
+/* A write to a page mapped write-protected: it is dirty from now on. */
+static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn)
+{
+	struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
+	struct vms_ref_result res;
+	int r;
+
+	pg->st.wp_faults++;
+	if (vms_discard_pending(p, page_addr(vpn)))
+		return 0;   /* being evicted: woken when the agent has dropped it */
+	if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT)
+		return vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE) < 0 ? 0 : 0;
+	r = vms_mm_ref(pg->mm, p->as, vpn, true, VMS_TIME_NEVER, &res);
+	if (r < 0)
+		return r;
+	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, false);
+	if (r < 0 && vms_uffd_classify(r) == VMS_UFFD_RETRY)
+		return -EAGAIN;
+	return 0;
+}
+
+/* Returns 0 when handled, -EAGAIN to be queued and retried, or a fatal error. */
+static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint32_t flags)
+{
+	vms_vpn_t vpn = addr / VMS_PAGE;
+	bool write = (flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
+	struct vms_ref_result res;
+	int r;
+
+	if (p->gone || !p->as)
+		return 0;
+	if (vms_stash_contains(p, addr)) {
+		vms_uffd_wake(p->uffd, addr & ~(uint64_t)(VMS_PAGE - 1), VMS_PAGE);
+		return 0;
+	}
+	if (flags & UFFD_PAGEFAULT_FLAG_WP)
+		return write_protect_fault(pg, p, vpn);
+	if (find_fill(p, vpn))
+		return 0;   /* its fill is pending and will wake every waiter */
+	r = vms_mm_ref(pg->mm, p->as, vpn, write || (flags & VMS_QF_ADOPT), VMS_TIME_NEVER, &res);
+	if (r < 0) {
+		if (r == -EAGAIN)
+			return r;
+		if (r == -ENOSPC)
+			vms_pager_fatal(pg, r, "out of swap: the swap store is full (--swap), so "
+					"no page can be evicted to make room for page 0x%llx of "
+					"process %d (%s); the program is killed rather than given "
+					"a page of zeros", (unsigned long long)addr, (int)p->pid, p->comm);
+		else
+			vms_pager_fatal(pg, r, "cannot make room for page 0x%llx of process %d (%s)",
+					(unsigned long long)addr, (int)p->pid, p->comm);
+		return r;
+	}
+	if (flags & VMS_QF_ADOPT)
+		return 0;   /* present already */
+	switch (res.outcome) {
+	case VMS_REF_HIT:
+		/* Served already (another thread's fault on the same page, or
+		 * fault-around) by the time we read this one. */
+		pg->st.spurious_faults++;
+		vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE);
+		return 0;
+	case VMS_REF_FAULT_ZERO:
+		return fill_zero(pg, p, vpn, write, true);
+	case VMS_REF_FAULT_SAME:
+		if (res.value == 0)
+			return fill_zero(pg, p, vpn, write, false);
+		fill_value(pg->page, res.value);
+		return fill_page(pg, p, vpn, pg->page, false);
+	case VMS_REF_FAULT_SWAPIN:
+		r = vms_swap_get(vms_mm_swap(pg->mm), res.slot, pg->page);
+		if (r < 0) {
+			vms_pager_fatal(pg, r, "swap slot %llu of page 0x%llx (process %d) cannot "
+					"be read back", (unsigned long long)res.slot,
+					(unsigned long long)addr, (int)p->pid);
+			return r;
+		}
+		/* A read fault maps the page write-protected: it stays clean,
+		 * its swap copy stays valid, and the first write tells us. */
+		return fill_page(pg, p, vpn, pg->page, !write);
+	}
+	return 0;
+}
+
+static void drop_fills(struct vms_proc *p, vms_vpn_t start, uint64_t nr)
+{
+	struct vms_pending_fill **pp = &p->fills;
+
+	while (*pp) {
+		struct vms_pending_fill *f = *pp;
+
+		if (f->vpn >= start && f->vpn < start + nr) {
+			*pp = f->next;
+			free(f);
+		} else {
+			pp = &f->next;
+		}
+	}
+}
+
+static void handle_remove(struct vms_pager *pg, struct vms_proc *p, uint64_t start, uint64_t end)
+{
+	vms_vpn_t vstart = start / VMS_PAGE;
+	uint64_t nr = (end - start + VMS_PAGE - 1) / VMS_PAGE;
+
+	if (vms_stash_contains(p, start))
+		return;   /* the agent emptying the stash */
+	if (vms_discard_consume(p, start, end))
+		return;   /* the agent dropping a page we evicted by copy */
+	drop_fills(p, vstart, nr);
+	vms_mm_unmap(pg->mm, p->as, vstart, nr);
+}
+
+static void handle_remap(struct vms_pager *pg, struct vms_proc *p, uint64_t from, uint64_t to,
+			 uint64_t len)
+{
+	uint64_t nr = len / VMS_PAGE;
+	int r;
+
+	drop_fills(p, from / VMS_PAGE, nr);
+	drop_fills(p, to / VMS_PAGE, nr);
+	r = vms_mm_remap(pg->mm, p->as, from / VMS_PAGE, nr, to / VMS_PAGE);
+	if (r < 0)
+		vms_pager_fatal(pg, r, "cannot follow mremap of process %d from 0x%llx to 0x%llx",
+				(int)p->pid, (unsigned long long)from, (unsigned long long)to);
+}
+
+static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd_msg *m)
+{
+	int r;
+
+	switch (m->event) {
+	case UFFD_EVENT_PAGEFAULT:
+		pg->st.uffd_faults++;
+		if (p->nr_queued) {
+			r = vms_fault_queue(p, m->arg.pagefault.address, (uint32_t)m->arg.pagefault.flags,
+					    m->arg.pagefault.feat.ptid);
+		} else {
+			r = handle_fault(pg, p, m->arg.pagefault.address,
+					 (uint32_t)m->arg.pagefault.flags);
+			if (r == -EAGAIN)
+				r = vms_fault_queue(p, m->arg.pagefault.address,
+						    (uint32_t)m->arg.pagefault.flags,
+						    m->arg.pagefault.feat.ptid);
+		}
+		if (r < 0 && !pg->fatal)
+			vms_pager_fatal(pg, r, "cannot serve a fault of process %d", (int)p->pid);
+		break;
+	case UFFD_EVENT_REMOVE:
+	case UFFD_EVENT_UNMAP:
+		handle_remove(pg, p, m->arg.remove.start, m->arg.remove.end);
+		break;
+	case UFFD_EVENT_REMAP:
+		handle_remap(pg, p, m->arg.remap.from, m->arg.remap.to, m->arg.remap.len);
+		break;
+	case UFFD_EVENT_FORK:
+		vms_proc_fork(pg, p, (int)m->arg.fork.ufd);
+		break;
+	default:
+		break;
+	}
+}
+
+void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
+{
+	struct vms_pending_fill **pp = &p->fills;
+	size_t i;
+
+	if (p->gone || !p->as)
+		return;
+	while (*pp) {
+		struct vms_pending_fill *f = *pp;
+		struct vms_pte *pte = vms_pt_lookup(&p->as->pt, f->vpn);
+		uint64_t done;
+		int err = 0;
+
+		if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT) {
+			done = fill_range(pg, p, f->vpn, f->vpn + 1, f->zero ? NULL : f->data, true,
+					  f->wp, &err);
+			if (done == 0 && vms_uffd_classify(err) == VMS_UFFD_RETRY) {
+				pp = &f->next;
+				continue;
+			}
+		} else {
+			vms_uffd_wake(p->uffd, page_addr(f->vpn), VMS_PAGE);
+		}
+		*pp = f->next;
+		free(f);
+	}
+	for (i = 0; i < p->nr_queued && !pg->fatal && !p->gone; i++) {
+		int r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
+
+		if (r == -EAGAIN)
+			break;
+		if (r < 0 && !pg->fatal)
+			vms_pager_fatal(pg, r, "cannot serve a fault of process %d", (int)p->pid);
+	}
+	if (i) {
+		memmove(p->queue, p->queue + i, (p->nr_queued - i) * sizeof(*p->queue));
+		p->nr_queued -= i;
+	}
+	vms_proc_maybe_welcome(pg, p);
+}
+
+void vms_fault_read_uffd(struct vms_pager *pg, struct vms_proc *p)
+{
+	struct uffd_msg msgs[64];
+	uint64_t t0 = vms_now_ns();
+
+	while (!p->gone && !pg->fatal) {
+		size_t n = 0;
+		int r = vms_uffd_read_msgs(p->uffd, msgs, 64, &n);
+
+		if (r < 0) {
+			if (vms_uffd_classify(r) != VMS_UFFD_RETRY)
+				p->gone = true;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n && !pg->fatal; i++) {
+			if (p->pid == 0 && msgs[i].event == UFFD_EVENT_PAGEFAULT)
+				vms_proc_learn_pid(pg, p, (pid_t)msgs[i].arg.pagefault.feat.ptid);
+			dispatch(pg, p, &msgs[i]);
+		}
+	}
+	vms_fault_retry(pg, p);
+	pg->st.in_fault_ns += vms_now_ns() - t0;
+}

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The supervisor: starts the program under the seccomp filter with the shim
+ * preloaded, then runs one epoll loop over the listening socket (agents
+ * arriving), the seccomp listener, every process's userfaultfd and agent
+ * socket, and a signalfd, until the program exits.
+ *
+ * The program is the supervisor's child.  PR_SET_PDEATHSIG kills it if the
+ * supervisor dies; every other process of the tree is killed by its own
+ * agent when the agent's socket closes, and until then its faults wait,
+ * because the agent holds the userfaultfd open (shim/agent.c): no process
+ * ever runs on with zero pages where its data was.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "pager.h"
+#include "vmsandbox/policy.h"
+
+uint64_t vms_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void vms_pager_fatal(struct vms_pager *pg, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (pg->fatal)
+		return;   /* the first cause is the one worth reporting */
+	pg->fatal = err < 0 ? err : -EIO;
+	va_start(ap, fmt);
+	n = vsnprintf(pg->fatal_msg, sizeof(pg->fatal_msg), fmt, ap);
+	va_end(ap);
+	if (err < 0 && n > 0 && (size_t)n < sizeof(pg->fatal_msg))
+		snprintf(pg->fatal_msg + n, sizeof(pg->fatal_msg) - (size_t)n, ": %s", strerror(-err));
+}
+
+int vms_pager_watch(struct vms_pager *pg, int fd, struct vms_watch *w)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+
+	return epoll_ctl(pg->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int open_listener(struct vms_pager *pg)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timespec ts;
+	size_t len;
+	int fd;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(pg->sock_name, sizeof(pg->sock_name), "vmsandbox-%d-%lx", (int)getpid(),
+		 (unsigned long)(ts.tv_nsec ^ ts.tv_sec));
+	len = strlen(pg->sock_name);
+	memcpy(sa.sun_path + 1, pg->sock_name, len);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0 ||
+	    listen(fd, 64) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	pg->listen_fd = fd;
+	return 0;
+}
+
+/* LD_PRELOAD with the shim first, keeping what the user preloads. */
+static int set_preload(const char *shim)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *v;
+	int r;
+
+	if (old && *old) {
+		if (asprintf(&v, "%s:%s", shim, old) < 0)
+			return -ENOMEM;
+		r = setenv("LD_PRELOAD", v, 1);
+		free(v);
+	} else {
+		r = setenv("LD_PRELOAD", shim, 1);
+	}
+	return r < 0 ? -errno : 0;
+}
+
+struct launch_error {
+	int stage;   /* 1: filter, 2: exec */
+	int err;     /* errno */
+};
+
+static void child_fail(int pipe_fd, int stage, int err)
+{
+	struct launch_error e = { .stage = stage, .err = err };
+
+	(void)!write(pipe_fd, &e, sizeof(e));
+	_exit(stage == 2 && err == ENOENT ? 127 : 126);
+}
+
+/* In the child, between fork and exec.  The filter is installed last: every
+ * mmap after it is a notification that the (single-threaded, waiting)
+ * supervisor must answer, and it only starts answering after this exec. */
+static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent, int sock_fd,
+		       int pipe_fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int lfd, r;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(125);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (set_preload(pg->cfg.shim_path) < 0 || setenv(VMS_CHANNEL_ENV, pg->sock_name, 1) < 0)
+		child_fail(pipe_fd, 1, ENOMEM);
+	r = vms_seccomp_install(&lfd);
+	if (r < 0)
+		child_fail(pipe_fd, 1, -r);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &lfd, sizeof(int));
+	if (sendmsg(sock_fd, &mh, 0) != 1)
+		child_fail(pipe_fd, 1, errno);
+	close(lfd);
+	close(sock_fd);
+	execv(pg->cfg.program_path, pg->cfg.argv);
+	child_fail(pipe_fd, 2, errno);
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int fd = -1;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -EPIPE;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd >= 0 ? fd : -EPROTO;
+}
+
+static int launch(struct vms_pager *pg, const sigset_t *orig_mask)
+{
+	struct launch_error e;
+	int sp[2], ep[2];
+	pid_t parent = getpid(), pid;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(sp[0]);
+		close(ep[0]);
+		child_main(pg, orig_mask, parent, sp[1], ep[1]);
+	}
+	pg->child = pid;
+	close(sp[1]);
+	close(ep[1]);
+	pg->seccomp_fd = recv_fd(sp[0]);
+	close(sp[0]);
+	/* EOF on the pipe: the exec happened (it is close-on-exec). */
+	n = read(ep[0], &e, sizeof(e));
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		int status;
+
+		waitpid(pid, &status, 0);
+		pg->child_done = true;
+		pg->child_status = status;
+		if (pg->seccomp_fd >= 0)
+			close(pg->seccomp_fd);
+		pg->seccomp_fd = -1;
+		return e.stage == 1 ? -e.err : -(1000 + e.err);
+	}
+	if (pg->seccomp_fd < 0)
+		return pg->seccomp_fd;
+	return 0;
+}
+
+static void kill_tree(struct vms_pager *pg)
+{
+	for (struct vms_proc *p = pg->procs; p; p = p->next)
+		if (p->pid > 0 && !p->gone)
+			kill(p->pid, SIGKILL);
+	if (!pg->child_done)
+		kill(pg->child, SIGKILL);
+}
+
+static void handle_signals(struct vms_pager *pg)
+{
+	struct signalfd_siginfo si;
+
+	while (read(pg->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			for (;;) {
+				int status;
+				pid_t pid = waitpid(-1, &status, WNOHANG);
+
+				if (pid <= 0)
+					break;
+				if (pid == pg->child) {
+					pg->child_done = true;
+					pg->child_status = status;
+				}
+			}
+			break;
+		case SIGTERM:
+		case SIGHUP:
+			/* Meant for the program: vmsandbox ends when it does. */
+			if (!pg->child_done)
+				kill(pg->child, (int)si.ssi_signo);
+			break;
+		default:
+			/* SIGINT and SIGQUIT come from the terminal to the whole
+			 * process group: the program has them already. */
+			break;
+		}
+	}
+}
+
+static bool stash_partial(struct vms_pager *pg)
+{
+	for (struct vms_proc *p = pg->procs; p; p = p->next)
+		if (p->cur_chunk >= 0 && p->chunk_used[p->cur_chunk] && p->sock >= 0)
+			return true;
+	return false;
+}
+
+static void after_batch(struct vms_pager *pg)
+{
+	for (struct vms_proc *p = pg->procs; p && !pg->fatal; p = p->next) {
+		if (p->gone)
+			continue;
+		vms_discard_send(pg, p);
+		if (p->nr_queued || p->fills) {
+			uint64_t t0 = vms_now_ns();
+
+			vms_fault_retry(pg, p);
+			pg->st.in_fault_ns += vms_now_ns() - t0;
+		}
+	}
+	vms_proc_reap_gone(pg);
+}
+
+static void loop(struct vms_pager *pg)
+{
+	struct epoll_event evs[64];
+
+	while (!pg->child_done && !pg->fatal) {
+		int n = epoll_wait(pg->epfd, evs, 64, stash_partial(pg) ? 5 : -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			vms_pager_fatal(pg, -errno, "epoll_wait");
+			break;
+		}
+		if (n == 0) {
+			for (struct vms_proc *p = pg->procs; p; p = p->next)
+				vms_stash_flush(pg, p, true);
+			continue;
+		}
+		for (int i = 0; i < n && !pg->fatal; i++) {
+			struct vms_watch *w = evs[i].data.ptr;
+
+			switch (w->kind) {
+			case VMS_WATCH_LISTEN:
+				vms_proc_accept(pg);
+				break;
+			case VMS_WATCH_SECCOMP:
+				vms_syscall_notify(pg);
+				break;
+			case VMS_WATCH_SIGNAL:
+				handle_signals(pg);
+				break;
+			case VMS_WATCH_UFFD:
+				vms_fault_read_uffd(pg, w->proc);
+				break;
+			case VMS_WATCH_AGENT:
+				vms_agent_read(pg, w->proc);
+				break;
+			}
+		}
+		after_batch(pg);
+	}
+}
+
+static int setup(struct vms_pager *pg, const struct vms_pager_config *cfg)
+{
+	struct vms_mm_config mc = { 0 };
+	int r;
+
+	pg->cfg = *cfg;
+	pg->listen_fd = pg->seccomp_fd = pg->signal_fd = pg->epfd = -1;
+	pg->next_as_id = 1;
+	mc.nr_frames = (uint32_t)cfg->frames;
+	mc.policy = vms_policy_find(cfg->policy);
+	if (!mc.policy)
+		return -EINVAL;
+	mc.policy_cfg.seed = cfg->seed;
+	mc.policy_cfg.ws_window = 4 * mc.nr_frames;
+	r = vms_compressor_parse(cfg->compress, &mc.swap.compressor);
+	if (r < 0)
+		return r;
+	if (cfg->swap_bytes != UINT64_MAX)
+		mc.swap.capacity_bytes = cfg->swap_bytes ? cfg->swap_bytes : 1;
+	pg->backend = vms_pager_backend_ops;
+	pg->backend.ctx = pg;
+	mc.backend = &pg->backend;
+	return vms_mm_new(&mc, &pg->mm);
+}
+
+int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
+{
+	sigset_t mask, orig;
+	int r;
+
+	r = setup(pg, cfg);
+	if (r < 0)
+		return r;
+	r = open_listener(pg);
+	if (r < 0)
+		return r;
+	pg->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (pg->epfd < 0)
+		return -errno;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, &orig);
+	signal(SIGPIPE, SIG_IGN);
+	pg->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (pg->signal_fd < 0)
+		return -errno;
+	pg->start_ns = vms_now_ns();
+	r = launch(pg, &orig);
+	if (r < 0)
+		return r;
+	pg->listen_watch.kind = VMS_WATCH_LISTEN;
+	pg->seccomp_watch.kind = VMS_WATCH_SECCOMP;
+	pg->signal_watch.kind = VMS_WATCH_SIGNAL;
+	if (vms_pager_watch(pg, pg->listen_fd, &pg->listen_watch) < 0 ||
+	    vms_pager_watch(pg, pg->seccomp_fd, &pg->seccomp_watch) < 0 ||
+	    vms_pager_watch(pg, pg->signal_fd, &pg->signal_watch) < 0)
+		return -errno;
+	loop(pg);
+	if (pg->fatal || !pg->child_done) {
+		kill_tree(pg);
+		while (!pg->child_done) {
+			int status;
+
+			if (waitpid(pg->child, &status, 0) == pg->child) {
+				pg->child_done = true;
+				pg->child_status = status;
+			} else if (errno != EINTR) {
+				break;
+			}
+		}
+	} else {
+		/* The program is done; whatever it left running goes with it,
+		 * as when a container's init exits. */
+		kill_tree(pg);
+	}
+	pg->end_ns = vms_now_ns();
+	return 0;
+}
+
+void vms_pager_fini(struct vms_pager *pg)
+{
+	while (pg->procs)
+		vms_proc_destroy(pg, pg->procs);
+	vms_mm_free(pg->mm);
+	pg->mm = NULL;
+	if (pg->listen_fd >= 0)
+		close(pg->listen_fd);
+	if (pg->seccomp_fd >= 0)
+		close(pg->seccomp_fd);
+	if (pg->signal_fd >= 0)
+		close(pg->signal_fd);
+	if (pg->epfd >= 0)
+		close(pg->epfd);
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The live pager: the supervisor's event loop and its state.  One pager
+ * serves the whole process tree with one engine (src/core): one frame
+ * budget, one policy, one swap store.  Single-threaded by design: every
+ * decision happens in one order, so a deterministic program gives a
+ * deterministic report.
+ *
+ * Files: loop.c (launch, epoll loop, signals, end), proc.c (a process's
+ * arrival, registration of its memory, exit), fault.c (userfaultfd messages:
+ * faults and events), backend.c (the engine's backend: eviction through the
+ * stash, restore, peek), syscall.c (seccomp notifications, agent replies),
+ * The summary and JSON report are the front end's (tools/run_report.c).
+ */
+#ifndef VMSANDBOX_PAGER_H
+#define VMSANDBOX_PAGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "channel.h"
+#include "vmsandbox/mm.h"
+
+#define VMS_PAGE 4096u
+#define VMS_FAULT_AROUND_PAGES 16u
+
+struct vms_pager_config {
+	uint64_t frames;              /* 0: no budget, observe only */
+	const char *policy;
+	uint64_t seed;
+	uint64_t swap_bytes;          /* UINT64_MAX: unlimited; 0: no swap */
+	const char *compress;
+	char **argv;                  /* argv[0] as the user gave it */
+	const char *program_path;     /* resolved */
+	const char *shim_path;
+};
+
+enum vms_watch_kind {
+	VMS_WATCH_LISTEN = 1,
+	VMS_WATCH_SECCOMP,
+	VMS_WATCH_SIGNAL,
+	VMS_WATCH_UFFD,
+	VMS_WATCH_AGENT,
+};
+
+struct vms_proc;
+
+struct vms_watch {
+	enum vms_watch_kind kind;
+	struct vms_proc *proc;        /* UFFD, AGENT */
+};
+
+/* A fault (or a page to take over at arrival) that must wait: an event is
+ * in flight, or the stash is full until the agent empties it. */
+struct vms_queued_fault {
+	uint64_t addr;
+	uint32_t flags;               /* UFFD_PAGEFAULT_FLAG_*, or VMS_QF_ADOPT */
+	uint32_t tid;
+};
+#define VMS_QF_ADOPT 0x80000000u  /* present at arrival: take into the page table, no fill */
+
+/* A fill the kernel refused with EAGAIN (an event in flight): its bytes,
+ * kept until the events are read. */
+struct vms_pending_fill {
+	struct vms_pending_fill *next;
+	uint64_t vpn;
+	bool wp;                      /* map write-protected (clean, swap cache) */
+	bool zero;
+	uint8_t data[VMS_PAGE];
+};
+
+/* A request to a process's agent, waiting for its reply. */
+enum vms_call_purpose {
+	VMS_CALL_SYSCALL = 1,         /* a syscall stopped by seccomp: notif_id */
+	VMS_CALL_STASH,               /* emptying stash chunk `chunk` */
+	VMS_CALL_DISCARD,             /* dropping a page evicted by copy */
+};
+
+struct vms_pending_call {
+	struct vms_pending_call *next;
+	uint32_t seq;
+	uint32_t op;                  /* VMS_AGENT_* */
+	enum vms_call_purpose purpose;
+	uint32_t chunk;
+	uint64_t notif_id;
+	uint64_t args[6];
+};
+
+/* A page evicted by copying (UFFDIO_MOVE refused it: shared after fork,
+ * not writable, ...): write-protected, its bytes in swap, and the agent asked
+ * to drop it.  Until the agent answers, its REMOVE event is ours and writers
+ * wait. */
+struct vms_discard {
+	struct vms_discard *next;
+	uint64_t addr;
+	uint32_t seq;
+	bool sent;                    /* the agent was asked (after the engine kept the bytes) */
+	bool removed;                 /* its REMOVE event was seen */
+};
+
+enum vms_chunk_state { VMS_CHUNK_FREE, VMS_CHUNK_FILLING, VMS_CHUNK_CLEARING };
+
+struct vms_proc {
+	struct vms_proc *next;
+	pid_t pid;                    /* 0 until known (a fork child before its hello) */
+	pid_t ppid;
+	pid_t agent_tid;
+	int uffd;                     /* -1 once gone */
+	int sock;                     /* the agent's channel, -1 without an agent */
+	int memfd;                    /* /proc/PID/mem, opened on demand */
+	struct vms_watch uffd_watch;
+	struct vms_watch agent_watch;
+	struct vms_as *as;
+	uint64_t features;
+	bool welcomed;                /* the agent was told to let the program run */
+	bool gone;                    /* exited or exec'ed: to be destroyed */
+	char comm[64];
+
+	/* The stash: chunks of VMS_STASH_CHUNK_PAGES pages in the process,
+	 * filled by UFFDIO_MOVE on eviction, emptied by the agent. */
+	uint64_t stash_addr;
+	uint16_t chunk_used[VMS_STASH_NR_CHUNKS];
+	uint8_t chunk_state[VMS_STASH_NR_CHUNKS];
+	int cur_chunk;                /* -1: none being filled */
+
+	uint64_t heap_end;            /* bytes: the brk heap is registered up to here */
+	uint32_t next_seq;
+	struct vms_pending_call *calls;
+	struct vms_pending_fill *fills;
+	struct vms_discard *discards;
+	struct vms_queued_fault *queue;
+	size_t nr_queued, cap_queued;
+
+	/* For the report. */
+	uint64_t nr_mmaps;            /* anonymous mmaps registered */
+	uint64_t nr_brks;
+	uint64_t managed_bytes_at_start;
+};
+
+/* What was not managed, and why (the report's "unmanaged"). */
+struct vms_unmanaged {
+	uint64_t file_mappings;       /* seen at arrival: file-backed, not paged by us */
+	uint64_t file_bytes;
+	uint64_t shared_mappings;     /* shared (anonymous or file): not ours either */
+	uint64_t shared_bytes;
+	uint64_t hugetlb_mmaps;
+	uint64_t unmanaged_syscalls;  /* mmap/brk of processes without the shim */
+	uint64_t madv_free_ignored;   /* MADV_FREE answered as a no-op (data kept) */
+	uint64_t unregistrable;       /* registrations the kernel refused */
+};
+
+struct vms_pager_stats {
+	uint64_t in_fault_ns;
+	uint64_t uffd_faults;         /* messages */
+	uint64_t wp_faults;
+	uint64_t spurious_faults;     /* already served when read (another thread's) */
+	uint64_t fault_retries;
+	uint64_t seccomp_notifs;
+	uint64_t agent_calls;
+	uint64_t stash_flushes;
+	uint64_t evict_moves;         /* evictions by UFFDIO_MOVE */
+	uint64_t evict_copies;        /* evictions by write-protect + copy + agent drop */
+	uint64_t processes;
+	uint32_t peak_processes;
+	uint32_t nr_processes;
+};
+
+struct vms_pager {
+	struct vms_pager_config cfg;
+	struct vms_mm *mm;
+	struct vms_mm_backend backend;   /* vms_pager_backend_ops with ctx = this pager */
+	int epfd;
+	int listen_fd;
+	int seccomp_fd;
+	int signal_fd;
+	struct vms_watch listen_watch, seccomp_watch, signal_watch;
+	char sock_name[96];
+	pid_t child;                  /* the program */
+	int child_status;             /* wait status */
+	bool child_done;
+	int fatal;                    /* -errno that stopped the run, 0 */
+	char fatal_msg[512];
+	struct vms_proc *procs;
+	uint32_t next_as_id;
+	uint8_t page[VMS_PAGE];       /* scratch: one page of bytes */
+	uint8_t zeros[VMS_FAULT_AROUND_PAGES * VMS_PAGE];
+	struct vms_pager_stats st;
+	struct vms_unmanaged unmanaged;
+	uint64_t start_ns, end_ns;
+};
+
+/* loop.c */
+/*
+ * Runs the program to its end.  Returns 0 when it ran (its wait status in
+ * child_status; pg->fatal set if the pager had to kill it), -errno when it
+ * could not be started, or -(1000 + errno) when its exec failed.
+ */
+int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg);
+/* Destroys every process's state and the engine (after the report). */
+void vms_pager_fini(struct vms_pager *pg);
+void vms_pager_fatal(struct vms_pager *pg, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int vms_pager_watch(struct vms_pager *pg, int fd, struct vms_watch *w);
+uint64_t vms_now_ns(void);
+
+/* proc.c */
+void vms_proc_accept(struct vms_pager *pg);
+struct vms_proc *vms_proc_by_pid(struct vms_pager *pg, pid_t pid);
+struct vms_proc *vms_proc_by_as(struct vms_pager *pg, const struct vms_as *as);
+void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p);
+void vms_proc_reap_gone(struct vms_pager *pg);
+int vms_proc_register(struct vms_pager *pg, struct vms_proc *p, uint64_t start, uint64_t len);
+void vms_proc_maybe_welcome(struct vms_pager *pg, struct vms_proc *p);
+int vms_proc_hello(struct vms_pager *pg, struct vms_proc *p);
+void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd);
+void vms_proc_learn_pid(struct vms_pager *pg, struct vms_proc *p, pid_t tid);
+
+/* fault.c */
+void vms_fault_read_uffd(struct vms_pager *pg, struct vms_proc *p);
+void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p);
+int vms_fault_queue(struct vms_proc *p, uint64_t addr, uint32_t flags, uint32_t tid);
+
+/* backend.c */
+extern const struct vms_mm_backend vms_pager_backend_ops;
+void vms_stash_flush(struct vms_pager *pg, struct vms_proc *p, bool partial);
+bool vms_stash_contains(const struct vms_proc *p, uint64_t addr);
+void vms_stash_cleared(struct vms_pager *pg, struct vms_proc *p, uint32_t chunk);
+bool vms_discard_pending(const struct vms_proc *p, uint64_t addr);
+void vms_discard_send(struct vms_pager *pg, struct vms_proc *p);
+bool vms_discard_consume(struct vms_proc *p, uint64_t start, uint64_t end);
+void vms_discard_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t ret);
+
+/* syscall.c */
+void vms_syscall_notify(struct vms_pager *pg);
+void vms_agent_read(struct vms_pager *pg, struct vms_proc *p);
+/* Sends a request to p's agent and remembers it; 0 or -errno (no agent). */
+int vms_agent_call(struct vms_pager *pg, struct vms_proc *p, uint32_t op, const uint64_t *args,
+		   enum vms_call_purpose purpose, uint64_t tag, uint32_t *ret_seq);
+
+
+#endif

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A sandboxed process's life as the pager sees it: its agent connects and
+ * says HELLO with the process's userfaultfd; the pager registers every
+ * private anonymous mapping (it can do so from outside: UFFDIO_REGISTER acts
+ * on the mm the fd was created in), queues the pages already present to be
+ * taken into the page table (which may evict, so it goes through the same
+ * queue as faults), and WELCOMEs the agent once that is done.  The process
+ * ends when its agent's socket closes: exit_group and execve both kill the
+ * agent thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pager.h"
+#include "procmem.h"
+#include "uffd.h"
+
+#define REGISTER_MODE (UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP)
+
+struct vms_proc *vms_proc_by_pid(struct vms_pager *pg, pid_t pid)
+{
+	for (struct vms_proc *p = pg->procs; p; p = p->next)
+		if (p->pid == pid && !p->gone && p->as)
+			return p;
+	return NULL;
+}
+
+struct vms_proc *vms_proc_by_as(struct vms_pager *pg, const struct vms_as *as)
+{
+	return as->owner;
+}
+
+int vms_proc_register(struct vms_pager *pg, struct vms_proc *p, uint64_t start, uint64_t len)
+{
+	uint64_t ioctls;
+	int r = vms_uffd_register(p->uffd, start, len, REGISTER_MODE, &ioctls);
+
+	if (r < 0)
+		pg->unmanaged.unregistrable++;
+	return r;
+}
+
+static void read_comm(struct vms_proc *p)
+{
+	char path[64];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, p->comm, sizeof(p->comm) - 1);
+	close(fd);
+	if (n > 0) {
+		p->comm[n] = 0;
+		p->comm[strcspn(p->comm, "\n")] = 0;
+	}
+}
+
+/* start_brk, field 47 of /proc/PID/stat: where the brk heap begins. */
+static uint64_t read_start_brk(pid_t pid)
+{
+	char path[64], buf[2048];
+	int fd, field = 2;
+	ssize_t n;
+	char *s;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	s = strrchr(buf, ')');   /* comm may contain spaces and parentheses */
+	if (!s)
+		return 0;
+	for (s++; *s && field < 47; s++)
+		if (*s == ' ')
+			field++;
+	return strtoull(s, NULL, 10);
+}
+
+struct scan_ctx {
+	struct vms_pager *pg;
+	struct vms_proc *p;
+	int err;
+};
+
+static int scan_map(void *ctx, const struct vms_map *m)
+{
+	struct scan_ctx *c = ctx;
+	struct vms_proc *p = c->p;
+	uint64_t nr = (m->end - m->start) / VMS_PAGE;
+	uint8_t *present;
+	int r;
+
+	if (m->perms[3] == 's') {
+		c->pg->unmanaged.shared_mappings++;
+		c->pg->unmanaged.shared_bytes += m->end - m->start;
+		return 0;
+	}
+	if (m->inode != 0) {
+		c->pg->unmanaged.file_mappings++;
+		c->pg->unmanaged.file_bytes += m->end - m->start;
+		return 0;
+	}
+	if (!vms_map_is_private_anon(m) || vms_stash_contains(p, m->start))
+		return 0;
+	if (strcmp(m->path, "[heap]") == 0 && m->end > p->heap_end)
+		p->heap_end = m->end;
+	if (vms_proc_register(c->pg, p, m->start, m->end - m->start) < 0)
+		return 0;   /* counted as unmanaged */
+	p->managed_bytes_at_start += m->end - m->start;
+	present = malloc(nr);
+	if (!present) {
+		c->err = -ENOMEM;
+		return 1;
+	}
+	r = vms_procmem_present(p->pid, m->start, nr, present);
+	if (r < 0) {
+		free(present);
+		c->err = r;
+		return 1;
+	}
+	for (uint64_t i = 0; i < nr && c->err == 0; i++)
+		if (present[i])
+			c->err = vms_fault_queue(p, m->start + i * VMS_PAGE, VMS_QF_ADOPT, 0);
+	free(present);
+	return c->err ? 1 : 0;
+}
+
+static void welcome(struct vms_pager *pg, struct vms_proc *p, int status)
+{
+	struct vms_welcome w = { .magic = VMS_CHANNEL_MAGIC, .status = status };
+
+	if (send(p->sock, &w, sizeof(w), MSG_NOSIGNAL) != (ssize_t)sizeof(w))
+		p->gone = true;
+	p->welcomed = true;
+}
+
+void vms_proc_maybe_welcome(struct vms_pager *pg, struct vms_proc *p)
+{
+	if (!p->welcomed && p->as && p->nr_queued == 0 && !p->gone)
+		welcome(pg, p, 0);
+}
+
+static int arrive(struct vms_pager *pg, struct vms_proc *p, const struct vms_hello *h, int uffd)
+{
+	struct scan_ctx c = { .pg = pg, .p = p };
+	struct vms_proc *old;
+	int r;
+
+	p->pid = h->pid;
+	p->ppid = h->ppid;
+	p->agent_tid = h->agent_tid;
+	p->features = h->features;
+	p->uffd = uffd;
+	p->stash_addr = h->stash_addr;
+	read_comm(p);
+	/* An exec'ed image replaces its predecessor: same pid, new mm. */
+	old = vms_proc_by_pid(pg, p->pid);
+	if (old && old != p)
+		old->gone = true;   /* destroyed after this loop iteration */
+	r = vms_mm_as_new(pg->mm, pg->next_as_id++, &p->as);
+	if (r < 0)
+		return r;
+	p->as->owner = p;
+	p->uffd_watch = (struct vms_watch){ .kind = VMS_WATCH_UFFD, .proc = p };
+	r = vms_pager_watch(pg, p->uffd, &p->uffd_watch);
+	if (r < 0)
+		return r;
+	r = vms_uffd_register(p->uffd, p->stash_addr, (uint64_t)VMS_STASH_PAGES * VMS_PAGE,
+			      UFFDIO_REGISTER_MODE_MISSING, NULL);
+	if (r < 0)
+		return r;
+	p->heap_end = read_start_brk(p->pid);
+	r = vms_procmem_for_each_map(p->pid, scan_map, &c);
+	if (r < 0)
+		return r;
+	if (c.err < 0)
+		return c.err;
+	pg->st.processes++;
+	if (++pg->st.nr_processes > pg->st.peak_processes)
+		pg->st.peak_processes = pg->st.nr_processes;
+	vms_fault_retry(pg, p);
+	vms_proc_maybe_welcome(pg, p);
+	return 0;
+}
+
+/* The agent's first message: HELLO with the userfaultfd. */
+int vms_proc_hello(struct vms_pager *pg, struct vms_proc *p)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct vms_hello h;
+	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *c;
+	int uffd = -1, r;
+	ssize_t n;
+
+	n = recvmsg(p->sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&uffd, CMSG_DATA(c), sizeof(int));
+	if (n != (ssize_t)sizeof(h) || h.magic != VMS_CHANNEL_MAGIC ||
+	    h.version != VMS_CHANNEL_VERSION || uffd < 0) {
+		if (uffd >= 0)
+			close(uffd);
+		p->gone = true;
+		return n == 0 ? 0 : -EPROTO;
+	}
+	r = arrive(pg, p, &h, uffd);
+	if (r < 0) {
+		vms_pager_fatal(pg, r, "cannot take over the memory of process %d (%s)",
+				(int)p->pid, p->comm);
+		welcome(pg, p, r);
+		p->gone = true;
+	}
+	return r;
+}
+
+void vms_proc_accept(struct vms_pager *pg)
+{
+	struct vms_proc *p;
+	int fd = accept4(pg->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		close(fd);
+		return;
+	}
+	p->sock = fd;
+	p->uffd = -1;
+	p->memfd = -1;
+	p->cur_chunk = -1;
+	p->agent_watch = (struct vms_watch){ .kind = VMS_WATCH_AGENT, .proc = p };
+	if (vms_pager_watch(pg, fd, &p->agent_watch) < 0) {
+		close(fd);
+		free(p);
+		return;
+	}
+	p->next = pg->procs;
+	pg->procs = p;
+}
+
+void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
+{
+	struct vms_proc **pp;
+
+	for (pp = &pg->procs; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	if (p->as) {
+		vms_mm_as_destroy(pg->mm, p->as);
+		pg->st.nr_processes--;
+	}
+	if (p->uffd >= 0) {
+		epoll_ctl(pg->epfd, EPOLL_CTL_DEL, p->uffd, NULL);
+		close(p->uffd);
+	}
+	if (p->sock >= 0) {
+		epoll_ctl(pg->epfd, EPOLL_CTL_DEL, p->sock, NULL);
+		close(p->sock);
+	}
+	if (p->memfd >= 0)
+		close(p->memfd);
+	while (p->calls) {
+		struct vms_pending_call *c = p->calls;
+
+		p->calls = c->next;
+		free(c);
+	}
+	while (p->fills) {
+		struct vms_pending_fill *f = p->fills;
+
+		p->fills = f->next;
+		free(f);
+	}
+	free(p->queue);
+	free(p);
+}
+
+void vms_proc_reap_gone(struct vms_pager *pg)
+{
+	struct vms_proc *p = pg->procs, *next;
+
+	for (; p; p = next) {
+		next = p->next;
+		if (p->gone)
+			vms_proc_destroy(pg, p);
+	}
+}
+
+/*
+ * UFFD_EVENT_FORK: the kernel created a userfaultfd for the child's copy of
+ * the registrations and installed it in our table.  The child's address
+ * space is the parent's clone (the engine snapshots the parent's resident
+ * pages into swap).  Its pid is unknown until its first fault names the
+ * thread; it has no agent of its own (fork copies only the calling thread),
+ * so its stash chunks that were in use at fork stay unusable.
+ */
+void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
+{
+	struct vms_proc *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c) {
+		close(uffd);
+		vms_pager_fatal(pg, -ENOMEM, "out of memory for a fork child of process %d",
+				(int)parent->pid);
+		return;
+	}
+	c->uffd = uffd;
+	c->sock = -1;
+	c->memfd = -1;
+	c->cur_chunk = -1;
+	c->ppid = parent->pid;
+	c->welcomed = true;
+	c->stash_addr = parent->stash_addr;
+	c->heap_end = parent->heap_end;
+	c->features = parent->features;
+	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	for (int i = 0; i < VMS_STASH_NR_CHUNKS; i++)
+		c->chunk_state[i] = parent->chunk_used[i] || parent->chunk_state[i] != VMS_CHUNK_FREE
+					    ? VMS_CHUNK_CLEARING : VMS_CHUNK_FREE;
+	r = vms_mm_as_clone(pg->mm, parent->as, pg->next_as_id++, &c->as);
+	if (r < 0) {
+		close(uffd);
+		free(c);
+		vms_pager_fatal(pg, r, "cannot fork the address space of process %d (%s)%s",
+				(int)parent->pid, parent->comm,
+				r == -ENOSPC ? ": the swap store is full" : "");
+		return;
+	}
+	c->as->owner = c;
+	c->uffd_watch = (struct vms_watch){ .kind = VMS_WATCH_UFFD, .proc = c };
+	vms_pager_watch(pg, uffd, &c->uffd_watch);
+	c->next = pg->procs;
+	pg->procs = c;
+	pg->st.processes++;
+	if (++pg->st.nr_processes > pg->st.peak_processes)
+		pg->st.peak_processes = pg->st.nr_processes;
+}
+
+void vms_proc_learn_pid(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
+{
+	pid_t tgid = tid > 0 ? vms_procmem_tgid(tid) : -1;
+
+	if (tgid > 0) {
+		p->pid = tgid;
+		read_comm(p);
+	}
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * System calls the program makes that change which memory exists, stopped by
+ * the seccomp filter (src/os/filter.c) before they run:
+ *  - mmap(MAP_PRIVATE|MAP_ANONYMOUS) and brk create anonymous memory that
+ *    must be registered before any thread can touch it.  The pager cannot
+ *    map memory into another process, so the process's agent performs the
+ *    call; the pager registers the new range with the process's uffd and
+ *    only then completes the stopped syscall with the agent's result.  No
+ *    thread can have touched the range in between: nobody knew its address.
+ *  - madvise(MADV_FREE) would let the kernel discard pages silently (no
+ *    uffd event); answering it as a no-op is one of its valid outcomes
+ *    (the data is simply kept).
+ * The agent's own calls, processes without a shim (the loader before the
+ * shim's constructor, static binaries, LD_PRELOAD removed) and anything
+ * else are let through unchanged.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "pager.h"
+#include "procmem.h"
+
+#define PAGE_UP(x) (((x) + VMS_PAGE - 1) & ~(uint64_t)(VMS_PAGE - 1))
+
+int vms_agent_call(struct vms_pager *pg, struct vms_proc *p, uint32_t op, const uint64_t *args,
+		   enum vms_call_purpose purpose, uint64_t tag, uint32_t *ret_seq)
+{
+	struct vms_agent_req q = { .op = op };
+	struct vms_pending_call *c;
+
+	if (p->sock < 0 || p->gone || !p->as)
+		return -ENOTCONN;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	q.seq = ++p->next_seq;
+	memcpy(q.args, args, sizeof(uint64_t) * (op == VMS_AGENT_MMAP ? 6 : op == VMS_AGENT_BRK ? 1 : 3));
+	if (send(p->sock, &q, sizeof(q), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(q)) {
+		int err = -errno;
+
+		free(c);
+		return err;
+	}
+	c->seq = q.seq;
+	c->op = op;
+	c->purpose = purpose;
+	memcpy(c->args, q.args, sizeof(c->args));
+	if (purpose == VMS_CALL_SYSCALL)
+		c->notif_id = tag;
+	else
+		c->chunk = (uint32_t)tag;
+	c->next = p->calls;
+	p->calls = c;
+	pg->st.agent_calls++;
+	if (ret_seq)
+		*ret_seq = q.seq;
+	return 0;
+}
+
+static struct vms_proc *proc_of_thread(struct vms_pager *pg, pid_t tid)
+{
+	struct vms_proc *p = vms_proc_by_pid(pg, tid);
+	pid_t tgid;
+
+	if (p)
+		return p;
+	for (p = pg->procs; p; p = p->next)
+		if (p->agent_tid == tid)
+			return p;
+	tgid = vms_procmem_tgid(tid);
+	return tgid > 0 ? vms_proc_by_pid(pg, tgid) : NULL;
+}
+
+void vms_syscall_notify(struct vms_pager *pg)
+{
+	static struct vms_seccomp_notif n;
+	const struct seccomp_data *d;
+	struct vms_proc *p;
+	uint64_t args[6];
+	uint32_t op;
+
+	if (!n.req && vms_seccomp_notif_alloc(&n) < 0)
+		return;
+	if (vms_seccomp_receive(pg->seccomp_fd, &n) < 0)
+		return;   /* the thread died meanwhile */
+	pg->st.seccomp_notifs++;
+	d = &n.req->data;
+	p = proc_of_thread(pg, (pid_t)n.req->pid);
+	if (!p || !p->welcomed || p->gone || (pid_t)n.req->pid == p->agent_tid) {
+		if (!p)
+			pg->unmanaged.unmanaged_syscalls++;
+		vms_seccomp_continue(pg->seccomp_fd, n.req->id);
+		return;
+	}
+	memcpy(args, d->args, sizeof(args));
+	switch (d->nr) {
+	case SYS_mmap:
+		if (args[3] & MAP_HUGETLB) {
+			pg->unmanaged.hugetlb_mmaps++;
+			vms_seccomp_continue(pg->seccomp_fd, n.req->id);
+			return;
+		}
+		/* Pages populated before registration would escape the budget;
+		 * they are faulted in on first touch instead. */
+		args[3] &= ~(uint64_t)MAP_POPULATE;
+		op = VMS_AGENT_MMAP;
+		break;
+	case SYS_brk:
+		op = VMS_AGENT_BRK;
+		break;
+	case SYS_madvise:
+		pg->unmanaged.madv_free_ignored++;
+		vms_seccomp_reply(pg->seccomp_fd, n.req->id, 0);
+		return;
+	default:
+		vms_seccomp_continue(pg->seccomp_fd, n.req->id);
+		return;
+	}
+	if (vms_agent_call(pg, p, op, args, VMS_CALL_SYSCALL, n.req->id, NULL) < 0)
+		vms_seccomp_continue(pg->seccomp_fd, n.req->id);
+}
+
+static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
+			     const struct vms_pending_call *c, int64_t ret)
+{
+	if (c->op == VMS_AGENT_MMAP && ret >= 0) {
+		if (vms_proc_register(pg, p, (uint64_t)ret, PAGE_UP(c->args[1])) == 0)
+			p->nr_mmaps++;
+	} else if (c->op == VMS_AGENT_BRK && ret > 0) {
+		uint64_t end = PAGE_UP((uint64_t)ret), from = PAGE_UP(p->heap_end);
+
+		p->nr_brks++;
+		if (end > from)
+			vms_proc_register(pg, p, from, end - from);
+		p->heap_end = end;
+	}
+	vms_seccomp_reply(pg->seccomp_fd, c->notif_id, ret);
+}
+
+void vms_agent_read(struct vms_pager *pg, struct vms_proc *p)
+{
+	struct vms_agent_reply r;
+
+	if (!p->as) {
+		vms_proc_hello(pg, p);
+		return;
+	}
+	for (;;) {
+		ssize_t n = recv(p->sock, &r, sizeof(r), MSG_DONTWAIT);
+		struct vms_pending_call **cc, *c = NULL;
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n != (ssize_t)sizeof(r)) {
+			/* EOF: the agent died with its process (exit or exec). */
+			p->gone = true;
+			break;
+		}
+		for (cc = &p->calls; *cc; cc = &(*cc)->next)
+			if ((*cc)->seq == r.seq) {
+				c = *cc;
+				*cc = c->next;
+				break;
+			}
+		if (!c)
+			continue;
+		switch (c->purpose) {
+		case VMS_CALL_SYSCALL:
+			complete_syscall(pg, p, c, r.ret);
+			break;
+		case VMS_CALL_STASH:
+			vms_stash_cleared(pg, p, c->chunk);
+			break;
+		case VMS_CALL_DISCARD:
+			vms_discard_done(pg, p, c->seq, r.ret);
+			break;
+		}
+		free(c);
+	}
+}
