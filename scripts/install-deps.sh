@@ -2,7 +2,10 @@
 # Installs what vmsandbox needs to build and test, from Debian 12's packages.
 # The one list of dependencies: .ci/run and the README both use this script.
 set -eu
-PKGS="gcc meson ninja-build pkg-config liblz4-dev libzstd-dev libcmocka-dev python3"
+# libelf-dev: the CLI's checks of a program's ELF headers; libseccomp-dev: the
+# live sandbox; the rest are used by the live sandbox's tests.
+PKGS="gcc meson ninja-build pkg-config liblz4-dev libzstd-dev libcmocka-dev python3
+libelf-dev libseccomp-dev sqlite3 xz-utils zstd perl time"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

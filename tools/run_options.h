@@ -52,7 +52,9 @@ void vms_run_options_free(struct vms_run_options *opts);
  * statically linked ELF (no PT_INTERP: the preload shim could never load;
  * checked with libelf; 126), and for a "#!" script, that its interpreter
  * passes the same checks.  Returns 0 or the exit status, with a message
- * naming the program, what is wrong and what the user can do in msg.
+ * naming the program, what is wrong and what the user can do in msg (no
+ * "vmsandbox: " prefix, no newline).  opts->program_path is set only on
+ * success.  The behaviour in every case is in docs/vmsandbox.1 (EXIT STATUS).
  */
 int vms_run_check_program(struct vms_run_options *opts, char *msg, size_t msglen);
 

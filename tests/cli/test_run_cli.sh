@@ -1,0 +1,168 @@
+#!/bin/sh
+# End-to-end checks of `vmsandbox [OPTIONS] PROGRAM`'s command line and its
+# pre-flight checks of PROGRAM: usage errors (2), not found (127), cannot be
+# run or sandboxed (126).  A valid invocation may end with the stub's 125
+# (no pager in this build) or, once the pager runs programs, the program's
+# own status, so for those only "not 2, 126 or 127" is asserted.
+# usage: test_run_cli.sh VMSANDBOX
+set -u
+VMS=$1
+fails=0
+passes=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect STATUS PATTERN ARGS...: exit status and a stderr line matching PATTERN.
+expect() {
+	st=$1; pat=$2; shift 2
+	"$VMS" "$@" > "$tmp/out" 2> "$tmp/err"
+	got=$?
+	[ "$got" = "$st" ] || { bad "'$*': exit $got, expected $st: $(head -c 400 "$tmp/err")"; return; }
+	grep -q -- "$pat" "$tmp/err" && ok || bad "'$*': stderr lacks '$pat': $(head -c 400 "$tmp/err")"
+}
+
+# expect_usage PATTERN ARGS...: status 2, the message, and the usage after it.
+expect_usage() {
+	expect 2 "$@"
+	grep -q '^usage: vmsandbox \[OPTIONS\]' "$tmp/err" && ok || bad "'$*': no usage on stderr"
+}
+
+# expect_valid ARGS...: accepted by the command line and the pre-flight checks.
+expect_valid() {
+	"$VMS" "$@" > "$tmp/out" 2> "$tmp/err"
+	got=$?
+	case $got in
+	2|126|127) bad "'$*': exit $got for a valid invocation: $(head -c 400 "$tmp/err")" ;;
+	*) ok ;;
+	esac
+}
+
+# Usage errors.
+expect_usage "unknown option '--bogus'" --bogus /bin/true
+expect_usage "unknown option '-x'" -qx /bin/true
+expect_usage "takes no value" --quiet=1 /bin/true
+expect_usage "'--frames' needs a value" --frames
+expect_usage "missing a subcommand or a program" --frames 10
+expect_usage "missing a subcommand or a program"
+expect_usage "--frames needs a number of frames >= 1, not '0'" --frames 0 /bin/true
+expect_usage "--frames needs a number of frames >= 1, not 'abc'" --frames abc /bin/true
+expect_usage "--frames needs" --frames -5 /bin/true
+expect_usage "more than the" --frames 4294967296 /bin/true
+expect_usage "--memory '10Q': not a size" --memory 10Q /bin/true
+expect_usage "not a multiple of 4 KiB" --memory 10000 /bin/true
+expect_usage "less than one 4 KiB frame" --memory 2K /bin/true
+expect_usage "--frames and --memory both" --frames 10 --memory 64M /bin/true
+expect_usage "--frames and --memory both" --memory 64M --frames 10 /bin/true
+expect_usage "only for replay" --policy opt /bin/true
+expect_usage "vmsandbox replay --policy opt" --policy opt /bin/true
+expect_usage "unknown policy 'nosuch'; live policies are: fifo clock" --policy nosuch /bin/true
+expect_usage "--compress needs lz4, zstd or none, not 'bogus'" --compress bogus /bin/true
+expect_usage "--swap needs a size" --swap lots /bin/true
+expect_usage "--seed needs" --seed x /bin/true
+
+# --help and --version: stdout, status 0.
+"$VMS" --help > "$tmp/out" 2> "$tmp/err"
+[ $? = 0 ] && grep -q '^usage: vmsandbox \[OPTIONS\] \[--\] PROGRAM' "$tmp/out" && [ ! -s "$tmp/err" ] &&
+	ok || bad "--help: not status 0 with the usage on stdout"
+grep -q -- '--memory SIZE' "$tmp/out" && grep -q 'multiple of 4K' "$tmp/out" && ok ||
+	bad "--help does not say how --memory is converted"
+"$VMS" -h | grep -q '^usage:' && ok || bad "-h: no usage"
+[ "$("$VMS" --version)" = "$("$VMS" -V)" ] && "$VMS" --version | grep -qx 'vmsandbox [0-9][0-9.]*' &&
+	ok || bad "--version: not 'vmsandbox VERSION'"
+
+# Valid invocations; options after PROGRAM are the program's.
+expect_valid --frames 10 /bin/echo --frames
+if [ "$got" = 0 ]; then
+	[ "$(cat "$tmp/out")" = "--frames" ] && ok || bad "echo --frames printed '$(cat "$tmp/out")'"
+fi
+expect_valid /bin/true
+expect_valid -- /bin/true --help
+expect_valid --memory 64M true
+expect_valid --frames=16 --policy lru --swap none --compress zstd --seed 7 -q true
+expect_valid -f 8 -p fifo --swap 1M --compress none --report "$tmp/r.json" -o "$tmp/summary" true
+expect_valid --swap unlimited --memory 1MiB sh -c 'exit 0'
+env -u PATH "$VMS" --frames 4 true > /dev/null 2>&1
+case $? in 2|126|127) bad "PATH unset: 'true' not found in the default PATH" ;; *) ok ;; esac
+
+# Not found: 127.  Found but not runnable: 126.
+expect 127 "nosuch-vmsandbox-prog: command not found" --frames 4 nosuch-vmsandbox-prog
+expect 127 "No such file or directory" /nonexistent/prog
+expect 127 "command not found" ""
+printf 'echo hi\n' > "$tmp/noexec"
+chmod 644 "$tmp/noexec"
+expect 126 "cannot execute" "$tmp/noexec"
+mkdir "$tmp/dir"
+expect 126 "is a directory" "$tmp/dir"
+# execvp's rule: a non-executable match in PATH gives 126, not 127.
+mkdir "$tmp/bin" "$tmp/bin/subdir"
+PATH="$tmp/bin:$PATH" "$VMS" subdir > /dev/null 2> "$tmp/err"
+[ $? = 126 ] && grep -q "$tmp/bin/subdir: is a directory" "$tmp/err" && ok ||
+	bad "a directory found in PATH: not 126: $(cat "$tmp/err")"
+# Empty PATH entries are the current directory.
+cp /bin/true "$tmp/mytrue"
+(cd "$tmp" && PATH=":/bin:/usr/bin" "$VMS" mytrue > /dev/null 2>&1
+	case $? in 2|126|127) exit 1 ;; esac) && ok || bad "empty PATH entry is not the current directory"
+
+# ELF files the preload shim cannot enter: 32-bit, another machine.
+python3 - "$tmp" <<'EOF'
+import struct, sys
+d = sys.argv[1]
+# ELF header only: 32-bit i386 executable, 64-bit AArch64 executable.
+open(d + "/elf32", "wb").write(b"\x7fELF\x01\x01\x01" + bytes(9) +
+    struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, 0, 0, 0, 0, 52, 0, 0, 0, 0, 0))
+open(d + "/arm64", "wb").write(b"\x7fELF\x02\x01\x01" + bytes(9) +
+    struct.pack("<HHIQQQIHHHHHH", 2, 183, 1, 0, 0, 0, 0, 64, 56, 0, 64, 0, 0))
+EOF
+chmod +x "$tmp/elf32" "$tmp/arm64"
+expect 126 "32-bit program" "$tmp/elf32"
+expect 126 "not x86-64" "$tmp/arm64"
+
+# Statically linked programs, directly and as a script's interpreter.
+printf 'int main(void) { return 0; }\n' > "$tmp/s.c"
+if gcc -static -o "$tmp/static" "$tmp/s.c" 2> "$tmp/gcc.err"; then
+	expect 126 "statically linked" "$tmp/static"
+	expect 126 "preload library" "$tmp/static"
+	printf '#!%s\n' "$tmp/static" > "$tmp/static-script"
+	chmod +x "$tmp/static-script"
+	expect 126 "its interpreter: $tmp/static: statically linked" "$tmp/static-script"
+else
+	echo "SKIP: static cases: gcc -static failed: $(head -c 200 "$tmp/gcc.err")"
+fi
+
+# Scripts.  A missing interpreter is 127, as bash and env report it (the
+# kernel's ENOENT); an interpreter that exists but cannot run is 126.
+mkscript() { printf '%s\n' "$2" > "$tmp/$1"; chmod +x "$tmp/$1"; }
+mkscript sh-script '#!/bin/sh'
+expect_valid "$tmp/sh-script"
+mkscript env-script '#!/usr/bin/env sh'
+expect_valid "$tmp/env-script"
+mkscript env-s-script '#!/usr/bin/env -S sh -e'
+expect_valid "$tmp/env-s-script"
+mkscript nested-script "#!$tmp/sh-script"
+expect_valid "$tmp/nested-script"
+# Neither ELF nor "#!": exec decides (ENOEXEC, which the supervisor reports
+# as 126), so only the command line's statuses are excluded.
+mkscript plain-script 'echo no interpreter line'
+"$VMS" "$tmp/plain-script" > /dev/null 2> "$tmp/err"
+case $? in 2|127) bad "a file without #!: refused before exec: $(cat "$tmp/err")" ;; *) ok ;; esac
+mkscript missing-interp '#!/nonexistent/interp -x'
+expect 127 "its interpreter: /nonexistent/interp: No such file" "$tmp/missing-interp"
+mkscript env-missing '#!/usr/bin/env nosuch-vmsandbox-interp'
+expect 127 "nosuch-vmsandbox-interp: command not found" "$tmp/env-missing"
+mkscript env-two-words '#!/usr/bin/env sh -e'
+expect 127 "env -S" "$tmp/env-two-words"
+mkscript dir-interp "#!$tmp/dir"
+expect 126 "its interpreter: $tmp/dir: is a directory" "$tmp/dir-interp"
+mkscript noexec-interp "#!$tmp/noexec"
+expect 126 "cannot execute" "$tmp/noexec-interp"
+mkscript empty-interp '#!'
+expect 126 "names no interpreter" "$tmp/empty-interp"
+printf '#!/bin/sh\r\necho\r\n' > "$tmp/dos-script"
+chmod +x "$tmp/dos-script"
+expect 127 "DOS line endings" "$tmp/dos-script"
+
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `vmsandbox [OPTIONS] [--] PROGRAM [ARGS...]`: option parsing and usage.
+ * The checks of PROGRAM itself are in run_check.c.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "run_options.h"
+#include "vmsandbox/compress.h"
+#include "vmsandbox/policy.h"
+
+#define PAGE_BYTES 4096u
+
+/* Long-only options get values outside the range of short option characters. */
+enum {
+	OPT_MEMORY = 0x100,
+	OPT_SWAP,
+	OPT_COMPRESS,
+	OPT_REPORT,
+	OPT_SEED,
+};
+
+static const struct option long_options[] = {
+	{ "frames",   required_argument, NULL, 'f' },
+	{ "memory",   required_argument, NULL, OPT_MEMORY },
+	{ "policy",   required_argument, NULL, 'p' },
+	{ "swap",     required_argument, NULL, OPT_SWAP },
+	{ "compress", required_argument, NULL, OPT_COMPRESS },
+	{ "report",   required_argument, NULL, OPT_REPORT },
+	{ "output",   required_argument, NULL, 'o' },
+	{ "quiet",    no_argument,       NULL, 'q' },
+	{ "seed",     required_argument, NULL, OPT_SEED },
+	{ "help",     no_argument,       NULL, 'h' },
+	{ "version",  no_argument,       NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* '+': stop at the first non-option, which is PROGRAM; ':': report a
+ * missing argument as ':' so that we print every message ourselves. */
+static const char short_options[] = "+:f:p:o:qhV";
+
+static void print_live_policies(FILE *out)
+{
+	for (size_t i = 0; vms_policies[i]; i++)
+		if (!(vms_policies[i]->flags & VMS_POLICY_OFFLINE))
+			fprintf(out, " %s", vms_policies[i]->name);
+}
+
+void vms_run_usage(FILE *out)
+{
+	fputs("usage: vmsandbox [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	      "       vmsandbox replay [OPTIONS] TRACE\n"
+	      "       vmsandbox --help | --version\n"
+	      "\n"
+	      "Runs PROGRAM (dynamically linked, x86-64) with its anonymous memory paged\n"
+	      "by vmsandbox: at most N frames of 4 KiB resident, the rest evicted to a\n"
+	      "compressed swap store by the chosen policy.  Without --frames or --memory\n"
+	      "the program is only observed.  Options end at PROGRAM: what follows it is\n"
+	      "the program's.  A summary is printed on stderr when the program exits.\n"
+	      "\n"
+	      "  -f, --frames N         frame budget, in 4 KiB frames (N >= 1)\n"
+	      "      --memory SIZE      the budget as a size (64M, 512K, 1G): SIZE/4096\n"
+	      "                         frames; SIZE must be a multiple of 4K, not with --frames\n"
+	      "  -p, --policy NAME      replacement policy (default: clock)\n"
+	      "      --swap SIZE|none   swap capacity in bytes of stored (compressed) data\n"
+	      "                         (default: unlimited); none: no swap\n"
+	      "      --compress ALGO    lz4 (default), zstd or none\n"
+	      "      --report FILE      write a JSON report to FILE (docs/report.md)\n"
+	      "  -o, --output FILE      write the summary to FILE instead of stderr\n"
+	      "  -q, --quiet            no summary (--report is still written)\n"
+	      "      --seed N           seed of the random policy (default 1)\n"
+	      "  -h, --help             this text\n"
+	      "  -V, --version          the version\n"
+	      "\n"
+	      "policies:", out);
+	print_live_policies(out);
+	fputs(" (opt is for 'vmsandbox replay' only)\n"
+	      "exit status: the program's; 128+N if killed by signal N; 2 usage error;\n"
+	      "125 vmsandbox failed; 126 PROGRAM cannot be run or sandboxed; 127 not found.\n"
+	      "'vmsandbox replay --help' lists the replay options; see vmsandbox(1).\n", out);
+}
+
+__attribute__((format(printf, 2, 3)))
+static int usage_error(FILE *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmsandbox: ", err);
+	va_start(ap, fmt);
+	vfprintf(err, fmt, ap);
+	va_end(ap);
+	fputs("\n", err);
+	vms_run_usage(err);
+	return VMS_EXIT_USAGE;
+}
+
+/* The option getopt just stopped at, as the user wrote it.  `word` is the
+ * argument getopt was examining: a long option is named by it (up to any
+ * '='); a short one may sit inside a cluster ("-qx") and is named by optopt. */
+static const char *option_name(const char *word, char *buf, size_t len)
+{
+	if (strncmp(word, "--", 2) == 0)
+		snprintf(buf, len, "%.*s", (int)strcspn(word, "="), word);
+	else
+		snprintf(buf, len, "-%c", optopt);
+	return buf;
+}
+
+static int parse_policy(const char *name, struct vms_run_options *opts, FILE *err)
+{
+	const struct vms_policy_ops *ops = vms_policy_find(name);
+
+	if (!ops) {
+		fprintf(err, "vmsandbox: unknown policy '%s'; live policies are:", name);
+		print_live_policies(err);
+		fputs("\n", err);
+		vms_run_usage(err);
+		return VMS_EXIT_USAGE;
+	}
+	if (ops->flags & VMS_POLICY_OFFLINE)
+		return usage_error(err, "policy '%s' needs the future (when each page is used next), "
+				   "which a running program cannot tell; it is only for replay: "
+				   "record a trace and run 'vmsandbox replay --policy %s TRACE'",
+				   name, name);
+	opts->policy = ops->name;
+	return 0;
+}
+
+static int parse_memory(const char *arg, uint64_t *ret_frames, FILE *err)
+{
+	uint64_t bytes;
+
+	if (!vms_parse_size(arg, &bytes))
+		return usage_error(err, "--memory '%s': not a size (examples: 64M, 512K, 1G)", arg);
+	if (bytes < PAGE_BYTES)
+		return usage_error(err, "--memory '%s': less than one 4 KiB frame", arg);
+	if (bytes % PAGE_BYTES)
+		return usage_error(err, "--memory '%s': not a multiple of 4 KiB (4096 bytes); "
+				   "the nearest budgets below and above are %" PRIu64 " and %"
+				   PRIu64 " bytes, or use --frames", arg,
+				   bytes / PAGE_BYTES * PAGE_BYTES, (bytes / PAGE_BYTES + 1) * PAGE_BYTES);
+	*ret_frames = bytes / PAGE_BYTES;
+	return 0;
+}
+
+static int parse_option(int c, const char *word, struct vms_run_options *opts,
+			bool *ret_done, FILE *err)
+{
+	enum vms_compressor compressor;
+	char buf[64];
+
+	switch (c) {
+	case 'f':
+		if (!vms_parse_u64(optarg, &opts->frames) || opts->frames == 0)
+			return usage_error(err, "--frames needs a number of frames >= 1, not '%s'", optarg);
+		break;
+	case OPT_MEMORY:
+		return parse_memory(optarg, &opts->frames, err);
+	case 'p':
+		return parse_policy(optarg, opts, err);
+	case OPT_SWAP:
+		if (strcmp(optarg, "none") == 0)
+			opts->swap_bytes = 0;
+		else if (strcmp(optarg, "unlimited") == 0)
+			opts->swap_bytes = VMS_RUN_SWAP_UNLIMITED;
+		else if (!vms_parse_size(optarg, &opts->swap_bytes))
+			return usage_error(err, "--swap needs a size (e.g. 256M), 'none' or "
+					   "'unlimited', not '%s'", optarg);
+		break;
+	case OPT_COMPRESS:
+		if (vms_compressor_parse(optarg, &compressor) < 0)
+			return usage_error(err, "--compress needs lz4, zstd or none, not '%s'", optarg);
+		opts->compress = vms_compressor_name(compressor);
+		break;
+	case OPT_REPORT:
+		opts->report_path = optarg;
+		break;
+	case 'o':
+		opts->output_path = optarg;
+		break;
+	case 'q':
+		opts->quiet = true;
+		break;
+	case OPT_SEED:
+		if (!vms_parse_u64(optarg, &opts->seed))
+			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);
+		break;
+	case 'h':
+		vms_run_usage(stdout);
+		*ret_done = true;
+		break;
+	case 'V':
+		printf("vmsandbox %s\n", VMS_VERSION);
+		*ret_done = true;
+		break;
+	case ':':
+		return usage_error(err, "option '%s' needs a value", option_name(word, buf, sizeof(buf)));
+	default:
+		/* A known long option with a value it does not take ("--quiet=1")
+		 * comes back as '?' with its own value in optopt. */
+		if (optopt && strncmp(word, "--", 2) == 0)
+			return usage_error(err, "option '%s' takes no value",
+					   option_name(word, buf, sizeof(buf)));
+		return usage_error(err, "unknown option '%s'", option_name(word, buf, sizeof(buf)));
+	}
+	return 0;
+}
+
+int vms_run_parse(int argc, char **argv, struct vms_run_options *opts, bool *ret_done, FILE *err)
+{
+	bool has_frames = false, has_memory = false;
+	const char *word;
+	int c, r;
+
+	*opts = (struct vms_run_options){
+		.policy = "clock",
+		.swap_bytes = VMS_RUN_SWAP_UNLIMITED,
+		.compress = "lz4",
+		.seed = 1,
+	};
+	*ret_done = false;
+	opterr = 0;
+	/* 0, not 1: glibc then re-reads the '+' of short_options even if
+	 * getopt ran before in this process. */
+	optind = 0;
+	for (;;) {
+		/* getopt examines argv[optind] (optind 0 stands for 1), and only
+		 * moves on once a cluster of short options is used up. */
+		word = argv[optind ? optind : 1];
+		c = getopt_long(argc, argv, short_options, long_options, NULL);
+		if (c == -1)
+			break;
+		r = parse_option(c, word, opts, ret_done, err);
+		if (r)
+			return r;
+		if (*ret_done)
+			return 0;
+		has_frames |= c == 'f';
+		has_memory |= c == OPT_MEMORY;
+		if (has_frames && has_memory)
+			return usage_error(err, "--frames and --memory both set the budget; give one");
+	}
+	if (opts->frames > UINT32_MAX)
+		return usage_error(err, "a budget of %" PRIu64 " frames is more than the %" PRIu32
+				   " frames (16 TiB) vmsandbox can manage", opts->frames, UINT32_MAX);
+	if (optind >= argc)
+		return usage_error(err, "missing a subcommand or a program to run");
+	opts->argv = argv + optind;
+	return 0;
+}
+
+void vms_run_options_free(struct vms_run_options *opts)
+{
+	if (!opts)
+		return;
+	free(opts->program_path);
+	opts->program_path = NULL;
+}
