@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "replay.h"
-#include "run_options.h"
+#include "run.h"
 
 int main(int argc, char **argv)
 {
@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 		vms_run_options_free(&opts);
 		return r;
 	}
-	fputs("vmsandbox: running live programs is not in this build yet\n", stderr);
+	r = vms_run_main(&opts);
 	vms_run_options_free(&opts);
-	return VMS_EXIT_INTERNAL;
+	return r;
 }

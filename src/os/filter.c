@@ -68,24 +68,13 @@ int vms_seccomp_install(int *ret_fd)
 	return r;
 }
 
-int vms_seccomp_notif_alloc(struct vms_seccomp_notif *n)
+int vms_seccomp_receive(int listener, struct seccomp_notif *req)
 {
-	return seccomp_notify_alloc(&n->req, &n->resp);
-}
-
-void vms_seccomp_notif_free(struct vms_seccomp_notif *n)
-{
-	if (n->req)
-		seccomp_notify_free(n->req, n->resp);
-	n->req = NULL;
-	n->resp = NULL;
-}
-
-int vms_seccomp_receive(int listener, struct vms_seccomp_notif *n)
-{
-	int r = seccomp_notify_receive(listener, n->req);
-
-	return r < 0 ? r : 0;
+	/* The kernel refuses a buffer that is not zeroed (EINVAL). */
+	memset(req, 0, sizeof(*req));
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return -errno;
+	return 0;
 }
 
 static int respond(int listener, struct seccomp_notif_resp *resp)

@@ -22,16 +22,9 @@
  */
 int vms_seccomp_install(int *ret_fd);
 
-/* The notification buffers, sized for the running kernel. */
-struct vms_seccomp_notif {
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-};
-int vms_seccomp_notif_alloc(struct vms_seccomp_notif *n);
-void vms_seccomp_notif_free(struct vms_seccomp_notif *n);
-
-/* Receives one notification into n->req; -ENOENT if its thread died. */
-int vms_seccomp_receive(int listener, struct vms_seccomp_notif *n);
+/* Receives one notification; -ENOENT if its thread died meanwhile.  The
+ * struct has not changed size since 5.0, so the uapi one is the kernel's. */
+int vms_seccomp_receive(int listener, struct seccomp_notif *req);
 /* Lets the stopped syscall run as if there were no filter. */
 int vms_seccomp_continue(int listener, uint64_t id);
 /* Completes the stopped syscall with `val` (>= 0) or the error -val. */

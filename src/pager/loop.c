@@ -414,6 +414,8 @@ void vms_pager_fini(struct vms_pager *pg)
 {
 	while (pg->procs)
 		vms_proc_destroy(pg, pg->procs);
+	free(pg->records);
+	pg->records = NULL;
 	vms_mm_free(pg->mm);
 	pg->mm = NULL;
 	if (pg->listen_fd >= 0)

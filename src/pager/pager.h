@@ -167,6 +167,16 @@ struct vms_pager_stats {
 	uint32_t nr_processes;
 };
 
+/* A process's figures, kept when it ends (for the report). */
+struct vms_proc_record {
+	pid_t pid;
+	pid_t ppid;
+	char comm[64];
+	struct vms_as_stats st;
+	uint64_t nr_mmaps;
+	uint64_t nr_brks;
+};
+
 struct vms_pager {
 	struct vms_pager_config cfg;
 	struct vms_mm *mm;
@@ -188,6 +198,8 @@ struct vms_pager {
 	uint8_t zeros[VMS_FAULT_AROUND_PAGES * VMS_PAGE];
 	struct vms_pager_stats st;
 	struct vms_unmanaged unmanaged;
+	struct vms_proc_record *records;
+	size_t nr_records, cap_records;
 	uint64_t start_ns, end_ns;
 };
 

@@ -262,6 +262,28 @@ void vms_proc_accept(struct vms_pager *pg)
 	pg->procs = p;
 }
 
+static void record(struct vms_pager *pg, const struct vms_proc *p)
+{
+	struct vms_proc_record *r;
+
+	if (pg->nr_records == pg->cap_records) {
+		size_t cap = pg->cap_records ? pg->cap_records * 2 : 16;
+
+		r = realloc(pg->records, cap * sizeof(*r));
+		if (!r)
+			return;
+		pg->records = r;
+		pg->cap_records = cap;
+	}
+	r = &pg->records[pg->nr_records++];
+	r->pid = p->pid;
+	r->ppid = p->ppid;
+	memcpy(r->comm, p->comm, sizeof(r->comm));
+	r->st = p->as->stats;
+	r->nr_mmaps = p->nr_mmaps;
+	r->nr_brks = p->nr_brks;
+}
+
 void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 {
 	struct vms_proc **pp;
@@ -272,6 +294,7 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 			break;
 		}
 	if (p->as) {
+		record(pg, p);
 		vms_mm_as_destroy(pg->mm, p->as);
 		pg->st.nr_processes--;
 	}

@@ -80,23 +80,21 @@ static struct vms_proc *proc_of_thread(struct vms_pager *pg, pid_t tid)
 
 void vms_syscall_notify(struct vms_pager *pg)
 {
-	static struct vms_seccomp_notif n;
+	struct seccomp_notif req;
 	const struct seccomp_data *d;
 	struct vms_proc *p;
 	uint64_t args[6];
 	uint32_t op;
 
-	if (!n.req && vms_seccomp_notif_alloc(&n) < 0)
-		return;
-	if (vms_seccomp_receive(pg->seccomp_fd, &n) < 0)
+	if (vms_seccomp_receive(pg->seccomp_fd, &req) < 0)
 		return;   /* the thread died meanwhile */
 	pg->st.seccomp_notifs++;
-	d = &n.req->data;
-	p = proc_of_thread(pg, (pid_t)n.req->pid);
-	if (!p || !p->welcomed || p->gone || (pid_t)n.req->pid == p->agent_tid) {
+	d = &req.data;
+	p = proc_of_thread(pg, (pid_t)req.pid);
+	if (!p || !p->welcomed || p->gone || (pid_t)req.pid == p->agent_tid) {
 		if (!p)
 			pg->unmanaged.unmanaged_syscalls++;
-		vms_seccomp_continue(pg->seccomp_fd, n.req->id);
+		vms_seccomp_continue(pg->seccomp_fd, req.id);
 		return;
 	}
 	memcpy(args, d->args, sizeof(args));
@@ -104,7 +102,7 @@ void vms_syscall_notify(struct vms_pager *pg)
 	case SYS_mmap:
 		if (args[3] & MAP_HUGETLB) {
 			pg->unmanaged.hugetlb_mmaps++;
-			vms_seccomp_continue(pg->seccomp_fd, n.req->id);
+			vms_seccomp_continue(pg->seccomp_fd, req.id);
 			return;
 		}
 		/* Pages populated before registration would escape the budget;
@@ -117,14 +115,14 @@ void vms_syscall_notify(struct vms_pager *pg)
 		break;
 	case SYS_madvise:
 		pg->unmanaged.madv_free_ignored++;
-		vms_seccomp_reply(pg->seccomp_fd, n.req->id, 0);
+		vms_seccomp_reply(pg->seccomp_fd, req.id, 0);
 		return;
 	default:
-		vms_seccomp_continue(pg->seccomp_fd, n.req->id);
+		vms_seccomp_continue(pg->seccomp_fd, req.id);
 		return;
 	}
-	if (vms_agent_call(pg, p, op, args, VMS_CALL_SYSCALL, n.req->id, NULL) < 0)
-		vms_seccomp_continue(pg->seccomp_fd, n.req->id);
+	if (vms_agent_call(pg, p, op, args, VMS_CALL_SYSCALL, req.id, NULL) < 0)
+		vms_seccomp_continue(pg->seccomp_fd, req.id);
 }
 
 static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,

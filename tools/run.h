@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VMS_RUN_H
+#define VMS_RUN_H
+
+#include "pager.h"
+#include "run_options.h"
+
+/* `vmsandbox [OPTIONS] PROGRAM [ARGS]` after parsing and the program checks:
+ * runs it and returns vmsandbox's exit status. */
+int vms_run_main(struct vms_run_options *opts);
+
+/* The summary (like time -v) and the JSON report (docs/report.md). */
+void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_options *opts,
+			    FILE *out);
+int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options *opts,
+			const char *path);
+/* The program's wait status as a shell's $?: the exit code, or 128+signal. */
+int vms_run_exit_status(int wait_status);
+
+#endif

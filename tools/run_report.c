@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a live run reports: the summary on stderr (like `time -v`) and the
+ * JSON report, whose schema is docs/report.md.  Both read the same figures;
+ * processes still alive at the end are reported with the ended ones.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "json.h"
+#include "run.h"
+#include "vmsandbox/compress.h"
+
+struct figures {
+	const struct vms_mm_stats *mm;
+	struct vms_swap_stats swap;
+	double ratio;
+	double wall_s, fault_s;
+	uint32_t peak_frames;
+	uint64_t faults_total;
+};
+
+static void gather(const struct vms_pager *pg, struct figures *f)
+{
+	struct vms_swap *swap = vms_mm_swap(pg->mm);
+
+	f->mm = vms_mm_stats(pg->mm);
+	vms_swap_get_stats(swap, &f->swap);
+	f->ratio = vms_swap_ratio(&f->swap);
+	f->wall_s = (double)(pg->end_ns - pg->start_ns) / 1e9;
+	f->fault_s = (double)pg->st.in_fault_ns / 1e9;
+	f->peak_frames = vms_mm_frames(pg->mm)->peak_used;
+	f->faults_total = f->mm->faults;
+}
+
+static const char *outcome(const struct vms_pager *pg)
+{
+	if (pg->fatal)
+		return "killed_by_vmsandbox";
+	if (WIFSIGNALED(pg->child_status))
+		return "signaled";
+	return "exited";
+}
+
+static double mib(uint64_t pages)
+{
+	return (double)pages * VMS_PAGE / (1024.0 * 1024.0);
+}
+
+void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_options *opts,
+			    FILE *out)
+{
+	struct figures f;
+	const struct vms_unmanaged *u = &pg->unmanaged;
+
+	gather(pg, &f);
+	fprintf(out, "vmsandbox: %s ", opts->argv[0]);
+	if (pg->fatal)
+		fprintf(out, "was killed by vmsandbox (%s)", pg->fatal_msg);
+	else if (WIFSIGNALED(pg->child_status))
+		fprintf(out, "was killed by signal %d (%s)", WTERMSIG(pg->child_status),
+			strsignal(WTERMSIG(pg->child_status)));
+	else
+		fprintf(out, "exited with status %d", WEXITSTATUS(pg->child_status));
+	fprintf(out, " after %.2f s\n", f.wall_s);
+	if (opts->frames)
+		fprintf(out, "  budget:          %llu frames (%.1f MiB), policy %s\n",
+			(unsigned long long)opts->frames, mib(opts->frames), opts->policy);
+	else
+		fprintf(out, "  budget:          none (observed only), policy %s\n", opts->policy);
+	fprintf(out, "  peak resident:   %u frames (%.1f MiB)\n", f.peak_frames, mib(f.peak_frames));
+	fprintf(out, "  faults:          %llu (%llu zero-fill, %llu swap-in, %llu same-filled), "
+		"+%llu pages by fault-around\n",
+		(unsigned long long)f.faults_total, (unsigned long long)f.mm->faults_zero,
+		(unsigned long long)f.mm->faults_swapin, (unsigned long long)f.mm->faults_same,
+		(unsigned long long)f.mm->faults_around);
+	fprintf(out, "  evictions:       %llu (%llu written to swap, %llu clean drops, "
+		"%llu same-filled)\n",
+		(unsigned long long)f.mm->evictions, (unsigned long long)f.mm->writebacks,
+		(unsigned long long)f.mm->clean_drops, (unsigned long long)f.mm->same_evictions);
+	fprintf(out, "  swap (%s):       %llu pages out, %llu in, at most %llu held in %.1f MiB",
+		opts->compress, (unsigned long long)f.swap.pages_out,
+		(unsigned long long)f.swap.pages_in, (unsigned long long)f.swap.peak_stored_pages,
+		(double)f.swap.peak_bytes_stored / (1024.0 * 1024.0));
+	if (isfinite(f.ratio))
+		fprintf(out, ", ratio %.2f\n", f.ratio);
+	else
+		fprintf(out, ", all same-filled\n");
+	fprintf(out, "  time in faults:  %.3f s of %.2f s wall (%.0f%%)\n", f.fault_s, f.wall_s,
+		f.wall_s > 0 ? 100.0 * f.fault_s / f.wall_s : 0.0);
+	fprintf(out, "  processes:       %llu (at most %u at once)\n",
+		(unsigned long long)pg->st.processes, pg->st.peak_processes);
+	fprintf(out, "  not managed:     %llu file-backed mappings (%.1f MiB), %llu shared "
+		"mappings (%.1f MiB)",
+		(unsigned long long)u->file_mappings, (double)u->file_bytes / (1024.0 * 1024.0),
+		(unsigned long long)u->shared_mappings, (double)u->shared_bytes / (1024.0 * 1024.0));
+	if (u->hugetlb_mmaps)
+		fprintf(out, ", %llu hugetlb mmaps", (unsigned long long)u->hugetlb_mmaps);
+	if (u->unmanaged_syscalls)
+		fprintf(out, ", %llu mmap/brk of processes without the shim",
+			(unsigned long long)u->unmanaged_syscalls);
+	if (u->unregistrable)
+		fprintf(out, ", %llu ranges userfaultfd refused", (unsigned long long)u->unregistrable);
+	fputc('\n', out);
+}
+
+static void unmanaged_entry(struct vms_json *j, const char *what, uint64_t count, int64_t bytes,
+			    const char *why)
+{
+	vms_json_begin_object(j);
+	vms_json_kv_string(j, "what", what);
+	vms_json_kv_u64(j, "count", count);
+	if (bytes >= 0)
+		vms_json_kv_u64(j, "bytes", (uint64_t)bytes);
+	vms_json_kv_string(j, "why", why);
+	vms_json_end_object(j);
+}
+
+static void process_entry(struct vms_json *j, pid_t pid, pid_t ppid, const char *comm,
+			  const struct vms_as_stats *st, uint64_t mmaps, uint64_t brks)
+{
+	vms_json_begin_object(j);
+	vms_json_key(j, "pid");
+	vms_json_i64(j, pid);
+	vms_json_key(j, "ppid");
+	vms_json_i64(j, ppid);
+	vms_json_kv_string(j, "comm", comm);
+	vms_json_kv_u64(j, "references", st->references);
+	vms_json_kv_u64(j, "faults", st->faults);
+	vms_json_kv_u64(j, "swap_in", st->faults_swapin);
+	vms_json_kv_u64(j, "evictions", st->evictions);
+	vms_json_kv_u64(j, "peak_resident_frames", st->peak_resident);
+	vms_json_kv_u64(j, "mmaps_registered", mmaps);
+	vms_json_kv_u64(j, "brk_calls", brks);
+	vms_json_end_object(j);
+}
+
+int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options *opts,
+			const char *path)
+{
+	const struct vms_unmanaged *u = &pg->unmanaged;
+	struct vms_json j;
+	struct figures f;
+	FILE *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "we");
+
+	if (!out)
+		return -errno;
+	gather(pg, &f);
+	vms_json_init(&j, out, true);
+	vms_json_begin_object(&j);
+	vms_json_kv_string(&j, "vmsandbox_version", VMS_VERSION);
+	vms_json_kv_string(&j, "program", opts->argv[0]);
+	vms_json_key(&j, "argv");
+	vms_json_begin_array(&j);
+	for (char **a = opts->argv; *a; a++)
+		vms_json_string(&j, *a);
+	vms_json_end_array(&j);
+	vms_json_key(&j, "pid");
+	vms_json_i64(&j, pg->child);
+	vms_json_kv_string(&j, "outcome", outcome(pg));
+	vms_json_key(&j, "exit_status");
+	vms_json_i64(&j, vms_run_exit_status(pg->child_status));
+	vms_json_key(&j, "signal");
+	if (WIFSIGNALED(pg->child_status))
+		vms_json_i64(&j, WTERMSIG(pg->child_status));
+	else
+		vms_json_null(&j);
+	vms_json_key(&j, "error");
+	if (pg->fatal)
+		vms_json_string(&j, pg->fatal_msg);
+	else
+		vms_json_null(&j);
+	vms_json_key(&j, "frames");
+	if (opts->frames)
+		vms_json_u64(&j, opts->frames);
+	else
+		vms_json_null(&j);
+	vms_json_kv_u64(&j, "page_size", VMS_PAGE);
+	vms_json_kv_string(&j, "policy", opts->policy);
+	vms_json_kv_string(&j, "compress", opts->compress);
+	vms_json_key(&j, "swap_limit_bytes");
+	if (opts->swap_bytes == VMS_RUN_SWAP_UNLIMITED)
+		vms_json_null(&j);
+	else
+		vms_json_u64(&j, opts->swap_bytes);
+	vms_json_kv_u64(&j, "peak_resident_frames", f.peak_frames);
+
+	vms_json_key(&j, "faults");
+	vms_json_begin_object(&j);
+	vms_json_kv_u64(&j, "total", f.faults_total);
+	vms_json_kv_u64(&j, "zero_fill", f.mm->faults_zero);
+	vms_json_kv_u64(&j, "swap_in", f.mm->faults_swapin);
+	vms_json_kv_u64(&j, "same_fill", f.mm->faults_same);
+	vms_json_kv_u64(&j, "fault_around_pages", f.mm->faults_around);
+	vms_json_kv_u64(&j, "write_protect", pg->st.wp_faults);
+	vms_json_kv_u64(&j, "already_served", pg->st.spurious_faults);
+	vms_json_kv_u64(&j, "uffd_messages", pg->st.uffd_faults);
+	vms_json_kv_u64(&j, "retried", pg->st.fault_retries);
+	vms_json_end_object(&j);
+
+	vms_json_kv_u64(&j, "evictions", f.mm->evictions);
+	vms_json_key(&j, "eviction_kinds");
+	vms_json_begin_object(&j);
+	vms_json_kv_u64(&j, "written", f.mm->writebacks);
+	vms_json_kv_u64(&j, "clean_drops", f.mm->clean_drops);
+	vms_json_kv_u64(&j, "same_filled", f.mm->same_evictions);
+	vms_json_kv_u64(&j, "by_move", pg->st.evict_moves);
+	vms_json_kv_u64(&j, "by_copy", pg->st.evict_copies);
+	vms_json_end_object(&j);
+
+	vms_json_key(&j, "swap");
+	vms_json_begin_object(&j);
+	vms_json_kv_u64(&j, "pages_out", f.swap.pages_out);
+	vms_json_kv_u64(&j, "pages_in", f.swap.pages_in);
+	vms_json_kv_u64(&j, "stored_pages", f.swap.peak_stored_pages);
+	vms_json_kv_u64(&j, "compressed_bytes", f.swap.compressed_bytes_total);
+	vms_json_kv_u64(&j, "peak_bytes_stored", f.swap.peak_bytes_stored);
+	vms_json_kv_u64(&j, "same_filled", f.swap.same_filled);
+	vms_json_kv_u64(&j, "rejects", f.swap.rejects);
+	vms_json_key(&j, "ratio");
+	if (isfinite(f.ratio))
+		vms_json_double(&j, f.ratio);
+	else
+		vms_json_null(&j);
+	vms_json_end_object(&j);
+
+	vms_json_key(&j, "time");
+	vms_json_begin_object(&j);
+	vms_json_kv_double(&j, "wall_s", f.wall_s);
+	vms_json_kv_double(&j, "in_fault_s", f.fault_s);
+	vms_json_end_object(&j);
+
+	vms_json_key(&j, "interception");
+	vms_json_begin_object(&j);
+	vms_json_kv_u64(&j, "seccomp_notifications", pg->st.seccomp_notifs);
+	vms_json_kv_u64(&j, "agent_calls", pg->st.agent_calls);
+	vms_json_kv_u64(&j, "stash_flushes", pg->st.stash_flushes);
+	vms_json_end_object(&j);
+
+	vms_json_key(&j, "processes");
+	vms_json_begin_array(&j);
+	for (size_t i = 0; i < pg->nr_records; i++) {
+		const struct vms_proc_record *r = &pg->records[i];
+
+		process_entry(&j, r->pid, r->ppid, r->comm, &r->st, r->nr_mmaps, r->nr_brks);
+	}
+	for (const struct vms_proc *p = pg->procs; p; p = p->next)
+		if (p->as)
+			process_entry(&j, p->pid, p->ppid, p->comm, &p->as->stats, p->nr_mmaps,
+				      p->nr_brks);
+	vms_json_end_array(&j);
+
+	vms_json_key(&j, "unmanaged");
+	vms_json_begin_array(&j);
+	unmanaged_entry(&j, "file-backed mappings", u->file_mappings, (int64_t)u->file_bytes,
+			"their pages have a file to come back from; the kernel pages them");
+	unmanaged_entry(&j, "shared mappings", u->shared_mappings, (int64_t)u->shared_bytes,
+			"shared memory is not private to one address space; not paged by vmsandbox");
+	unmanaged_entry(&j, "hugetlb mmaps", u->hugetlb_mmaps, -1,
+			"huge pages are not 4 KiB frames");
+	unmanaged_entry(&j, "mmap/brk of unmanaged processes", u->unmanaged_syscalls, -1,
+			"processes without the shim (loader phase, static binaries, LD_PRELOAD "
+			"removed) run unmanaged");
+	unmanaged_entry(&j, "MADV_FREE calls kept", u->madv_free_ignored, -1,
+			"the kernel would drop those pages silently; keeping them is a valid outcome");
+	unmanaged_entry(&j, "ranges userfaultfd refused", u->unregistrable, -1,
+			"UFFDIO_REGISTER failed for them");
+	vms_json_end_array(&j);
+	vms_json_end_object(&j);
+	fputc('\n', out);
+	if (out != stdout)
+		return fclose(out) == 0 ? 0 : -errno;
+	return fflush(out) == 0 ? 0 : -errno;
+}
