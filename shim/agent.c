@@ -24,7 +24,10 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+
+#include "vmsandbox/compat/uffd.h"
 #include <stddef.h>
 #include <sys/syscall.h>
 
@@ -61,9 +64,46 @@ static void close_all_but(int a, int b)
 	sys3(SYS_close_range, hi + 1, ~0U, 0);
 }
 
-static long execute(const struct vms_agent_req *q)
+/*
+ * DROP: each page leaves the process by UFFDIO_MOVE into the stash (no uffd
+ * event, unlike MADV_DONTNEED on the page itself), then the stash is emptied
+ * at once.  A page MOVE refuses (shared copy-on-write after fork: EBUSY; not
+ * writable: EINVAL) is discarded with MADV_DONTNEED instead; a page already
+ * gone (unmapped: ENOENT) needs nothing.  UFFDIO_MOVE must be called from
+ * inside the process: the kernel refuses it (EINVAL) from another mm.
+ */
+static long drop(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
+{
+	uint64_t used = 0;
+	long failed = 0;
+
+	for (uint32_t i = 0; i < q->nr && i < VMS_AGENT_MAX_DROP; i++) {
+		struct uffdio_move mv = { .dst = ctx->stash + used * 4096, .src = q->addr[i],
+					  .len = 4096, .mode = 0 };
+		long r = -11;
+
+		for (int tries = 0; r == -11 /* EAGAIN */ && tries < 1000; tries++) {
+			r = sys3(SYS_ioctl, ctx->uffd, UFFDIO_MOVE, &mv);
+			if (r == -11)
+				sys3(SYS_sched_yield, 0, 0, 0);
+		}
+		if (r == 0) {
+			used++;
+		} else if (r != -2 /* ENOENT */ &&
+			   sys3(SYS_madvise, q->addr[i], 4096, MADV_DONTNEED) < 0) {
+			failed++;
+		}
+	}
+	if (used)
+		sys3(SYS_madvise, ctx->stash, used * 4096, MADV_DONTNEED);
+	return failed;
+}
+
+static long execute(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 {
 	switch (q->op) {
+	case VMS_AGENT_DROP:
+		return drop(ctx, q);
 	case VMS_AGENT_MMAP:
 		return sys6(SYS_mmap, (long)q->args[0], (long)q->args[1], (long)q->args[2],
 			    (long)q->args[3], (long)q->args[4], (long)q->args[5]);
@@ -136,12 +176,12 @@ int vms_agent_main(void *arg)
 			release_constructor(ctx, in.w.status);
 			continue;
 		}
-		if (n != sizeof(in.q))
+		if (n < (long)VMS_AGENT_REQ_BYTES(0))
 			goto orphaned;
 		q = in.q;
 		r.op = q.op;
 		r.seq = q.seq;
-		r.ret = execute(&q);
+		r.ret = execute(ctx, &q);
 		if (sys6(SYS_sendto, ctx->sock, (long)&r, sizeof(r), 0, 0, 0) != sizeof(r))
 			goto orphaned;
 	}

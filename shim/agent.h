@@ -9,6 +9,7 @@ struct vms_agent_ctx {
 	int sock;                 /* the agent's channel to the supervisor */
 	int uffd;                 /* kept open: see agent.c */
 	int tgid;
+	uint64_t stash;           /* VMS_STASH_PAGES pages, registered by the supervisor */
 	int state;                /* futex: 0 while waiting for the welcome, then 1 */
 	int status;               /* the welcome's status, or -errno of the handshake */
 	struct vms_hello hello;   /* prepared by the constructor, sent by the agent */

@@ -109,6 +109,7 @@ __attribute__((constructor)) static void vms_shim_init(void)
 	ctx->sock = sock;
 	ctx->uffd = uffd;
 	ctx->tgid = getpid();
+	ctx->stash = (uintptr_t)stash;
 	ctx->hello.magic = VMS_CHANNEL_MAGIC;
 	ctx->hello.version = VMS_CHANNEL_VERSION;
 	ctx->hello.pid = getpid();

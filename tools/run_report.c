@@ -207,8 +207,7 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_json_kv_u64(&j, "written", f.mm->writebacks);
 	vms_json_kv_u64(&j, "clean_drops", f.mm->clean_drops);
 	vms_json_kv_u64(&j, "same_filled", f.mm->same_evictions);
-	vms_json_kv_u64(&j, "by_move", pg->st.evict_moves);
-	vms_json_kv_u64(&j, "by_copy", pg->st.evict_copies);
+
 	vms_json_end_object(&j);
 
 	vms_json_key(&j, "swap");
@@ -237,7 +236,8 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_json_begin_object(&j);
 	vms_json_kv_u64(&j, "seccomp_notifications", pg->st.seccomp_notifs);
 	vms_json_kv_u64(&j, "agent_calls", pg->st.agent_calls);
-	vms_json_kv_u64(&j, "stash_flushes", pg->st.stash_flushes);
+	vms_json_kv_u64(&j, "drop_batches", pg->st.drop_batches);
+	vms_json_kv_u64(&j, "drop_failures", pg->st.drop_failures);
 	vms_json_end_object(&j);
 
 	vms_json_key(&j, "processes");

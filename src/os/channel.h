@@ -14,17 +14,18 @@
 #ifndef VMSANDBOX_OS_CHANNEL_H
 #define VMSANDBOX_OS_CHANNEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define VMS_CHANNEL_ENV      "VMSANDBOX_SOCKET"
 #define VMS_CHANNEL_MAGIC    0x564d5342u   /* "VMSB" */
 #define VMS_CHANNEL_VERSION  1
 
-/* The stash: where evicted pages are moved (UFFDIO_MOVE) before the
- * supervisor reads them; chunks are emptied by the agent with MADV_DONTNEED. */
-#define VMS_STASH_CHUNK_PAGES 64
-#define VMS_STASH_NR_CHUNKS   4
-#define VMS_STASH_PAGES       (VMS_STASH_CHUNK_PAGES * VMS_STASH_NR_CHUNKS)
+/* Pages dropped by one DROP request, and the size of the stash they are
+ * moved into (UFFDIO_MOVE, which makes no uffd event) before the agent
+ * empties it with one MADV_DONTNEED (one REMOVE event for the batch). */
+#define VMS_AGENT_MAX_DROP 64
+#define VMS_STASH_PAGES    VMS_AGENT_MAX_DROP
 
 /* Agent -> supervisor, first message of each exec'ed image (or fork child),
  * with the uffd attached. */
@@ -54,13 +55,21 @@ enum vms_agent_op {
 	VMS_AGENT_MMAP = 1,          /* args: addr len prot flags fd off */
 	VMS_AGENT_BRK,           /* args: addr */
 	VMS_AGENT_MADVISE,       /* args: addr len advice */
+	VMS_AGENT_DROP,          /* addr[nr]: evicted pages (write-protected, bytes
+	                            stored) to remove from the process; ret = how
+	                            many could be neither moved nor discarded */
 };
 
 struct vms_agent_req {
 	uint32_t op;
 	uint32_t seq;
 	uint64_t args[6];
+	uint32_t nr;
+	uint32_t pad;
+	uint64_t addr[VMS_AGENT_MAX_DROP];   /* DROP only; the message ends after addr[nr-1] */
 };
+
+#define VMS_AGENT_REQ_BYTES(nr) (offsetof(struct vms_agent_req, addr) + (size_t)(nr) * 8)
 
 struct vms_agent_reply {
 	uint32_t op;

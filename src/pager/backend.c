@@ -1,104 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The engine's backend: how a page leaves a process and comes back when the
- * engine evicts it.
+ * The engine's backend: how a page leaves a process when the engine evicts
+ * it, and how it comes back.
  *
- * Eviction must be atomic against the program's writers (a write between
- * "copy the bytes" and "drop the page" would be lost).  UFFDIO_MOVE gives
- * that for free: in one step the page leaves the program's address and lands
- * in the stash, a registered area of the same process; a writer either wrote
- * before (its write is in the page) or faults after (and waits for us).  The
- * pager then reads the stash page with process_vm_readv (present, so no
- * fault) and the agent empties whole stash chunks with MADV_DONTNEED, which
- * only the process itself can do.
+ * Eviction must be atomic against the program's writers: a write between
+ * "copy the bytes" and "drop the page" would be lost.  The pager first
+ * write-protects the page (UFFDIO_WRITEPROTECT works from outside the
+ * process: writers now stop in a WP fault), reads its bytes through
+ * /proc/PID/mem, and gives them to the engine, which stores them.  The page
+ * itself is then dropped by the process's agent, because only the process
+ * can: UFFDIO_MOVE is refused from another mm (EINVAL, measured on 6.18) and
+ * MADV_DONTNEED has no remote form.  Drops are batched per process and sent
+ * once per loop iteration (a DROP request of up to VMS_AGENT_MAX_DROP pages:
+ * the agent moves them into its stash and empties it in one madvise, so the
+ * batch costs one message, one REMOVE event and one reply).  Until the reply,
+ * writers of those pages wait in their WP fault; then they are woken, fault
+ * the page in again and get it from swap.  Readers read the unchanged page.
  *
- * MOVE refuses pages shared copy-on-write after fork and pages of mappings
- * that are not writable (EBUSY, EINVAL).  Those are evicted by copy: write-
- * protect (writers now wait), read through /proc/PID/mem, and once the
- * engine has stored the bytes, ask the agent to drop the page; its REMOVE
- * event is recognised as ours, and the writers are woken after the drop to
- * fault the page back in.
- *
- * Nothing here waits: a full stash answers -EAGAIN, the engine puts the
- * victim back, and the fault is retried when the agent has replied.
+ * A page is still resident in the process between its eviction and the
+ * agent's drop: at most one batch per process, outside the budget, the way
+ * the kernel's reclaim lags behind its decisions.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 
 #include "pager.h"
 #include "procmem.h"
 #include "uffd.h"
 
-#define CHUNK_BYTES ((uint64_t)VMS_STASH_CHUNK_PAGES * VMS_PAGE)
-
 bool vms_stash_contains(const struct vms_proc *p, uint64_t addr)
 {
 	return p->stash_addr && addr >= p->stash_addr &&
 	       addr < p->stash_addr + (uint64_t)VMS_STASH_PAGES * VMS_PAGE;
-}
-
-/* Asks the agent to empty the chunk being filled (when full, or when the
- * loop is idle and `partial`). */
-void vms_stash_flush(struct vms_pager *pg, struct vms_proc *p, bool partial)
-{
-	int c = p->cur_chunk;
-	uint64_t args[3];
-
-	if (c < 0 || p->chunk_used[c] == 0)
-		return;
-	if (!partial && p->chunk_used[c] < VMS_STASH_CHUNK_PAGES)
-		return;
-	args[0] = p->stash_addr + (uint64_t)c * CHUNK_BYTES;
-	args[1] = (uint64_t)p->chunk_used[c] * VMS_PAGE;
-	args[2] = MADV_DONTNEED;
-	if (vms_agent_call(pg, p, VMS_AGENT_MADVISE, args, VMS_CALL_STASH, (uint64_t)c, NULL) < 0)
-		return;   /* no agent (yet): the chunk stays full */
-	p->chunk_state[c] = VMS_CHUNK_CLEARING;
-	p->cur_chunk = -1;
-	pg->st.stash_flushes++;
-}
-
-void vms_stash_cleared(struct vms_pager *pg, struct vms_proc *p, uint32_t chunk)
-{
-	if (chunk >= VMS_STASH_NR_CHUNKS)
-		return;
-	p->chunk_state[chunk] = VMS_CHUNK_FREE;
-	p->chunk_used[chunk] = 0;
-}
-
-/* The next empty stash page, or -EAGAIN while every chunk is full or being
- * emptied. */
-static int stash_slot(struct vms_pager *pg, struct vms_proc *p, uint64_t *ret_addr)
-{
-	int c = p->cur_chunk;
-
-	if (c >= 0 && p->chunk_used[c] == VMS_STASH_CHUNK_PAGES) {
-		vms_stash_flush(pg, p, false);
-		c = p->cur_chunk;
-	}
-	if (c < 0) {
-		for (int i = 0; i < VMS_STASH_NR_CHUNKS; i++)
-			if (p->chunk_state[i] == VMS_CHUNK_FREE) {
-				c = i;
-				break;
-			}
-		if (c < 0)
-			return -EAGAIN;
-		p->cur_chunk = c;
-		p->chunk_state[c] = VMS_CHUNK_FILLING;
-		p->chunk_used[c] = 0;
-	}
-	*ret_addr = p->stash_addr + (uint64_t)c * CHUNK_BYTES +
-		    (uint64_t)p->chunk_used[c] * VMS_PAGE;
-	return 0;
-}
-
-static void stash_commit(struct vms_pager *pg, struct vms_proc *p)
-{
-	p->chunk_used[p->cur_chunk]++;
-	vms_stash_flush(pg, p, false);
 }
 
 static int memfd(struct vms_proc *p)
@@ -108,163 +45,188 @@ static int memfd(struct vms_proc *p)
 	return p->memfd;
 }
 
-bool vms_discard_pending(const struct vms_proc *p, uint64_t addr)
+static bool batch_has(const struct vms_drop_batch *b, uint64_t addr)
 {
-	for (const struct vms_discard *d = p->discards; d; d = d->next)
-		if (d->addr == addr)
+	for (uint32_t i = 0; i < b->nr; i++)
+		if (b->addr[i] == addr)
 			return true;
 	return false;
 }
 
-bool vms_discard_consume(struct vms_proc *p, uint64_t start, uint64_t end)
+bool vms_drop_pending(const struct vms_proc *p, uint64_t addr)
 {
-	for (struct vms_discard *d = p->discards; d; d = d->next)
-		if (d->sent && !d->removed && d->addr == start && end == start + VMS_PAGE) {
-			d->removed = true;
+	if (batch_has(&p->drop_next, addr))
+		return true;
+	for (const struct vms_drop_batch *b = p->drops_sent; b; b = b->next)
+		if (batch_has(b, addr))
 			return true;
-		}
 	return false;
 }
 
-/* Sends the drops of pages the engine has now stored (see restore_page). */
-void vms_discard_send(struct vms_pager *pg, struct vms_proc *p)
+/* Sends the batch being filled to the agent. */
+void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 {
-	for (struct vms_discard *d = p->discards; d; d = d->next) {
-		uint64_t args[3] = { d->addr, VMS_PAGE, MADV_DONTNEED };
+	struct vms_drop_batch *b;
+	struct vms_agent_req q = { .op = VMS_AGENT_DROP };
 
-		if (d->sent)
-			continue;
-		if (vms_agent_call(pg, p, VMS_AGENT_MADVISE, args, VMS_CALL_DISCARD, d->addr,
-				   &d->seq) < 0) {
-			vms_pager_fatal(pg, -ENOTCONN, "process %d (%s) has no agent to drop an "
-					"evicted page", (int)p->pid, p->comm);
-			return;
-		}
-		d->sent = true;
-	}
-}
-
-void vms_discard_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t ret)
-{
-	for (struct vms_discard **dd = &p->discards; *dd; dd = &(*dd)->next) {
-		struct vms_discard *d = *dd;
-
-		if (!d->sent || d->seq != seq)
-			continue;
-		*dd = d->next;
-		if (ret < 0)
-			vms_pager_fatal(pg, (int)ret, "process %d (%s) could not drop evicted page "
-					"0x%llx (locked in memory?)", (int)p->pid, p->comm,
-					(unsigned long long)d->addr);
-		else
-			vms_uffd_wake(p->uffd, d->addr, VMS_PAGE);
-		free(d);
+	if (p->drop_next.nr == 0 || p->gone)
+		return;
+	b = malloc(sizeof(*b));
+	if (!b) {
+		vms_pager_fatal(pg, -ENOMEM, "out of memory");
 		return;
 	}
+	*b = p->drop_next;
+	q.seq = ++p->next_seq;
+	q.nr = b->nr;
+	memcpy(q.addr, b->addr, b->nr * sizeof(uint64_t));
+	if (p->sock < 0 ||
+	    send(p->sock, &q, VMS_AGENT_REQ_BYTES(q.nr), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		free(b);
+		if (p->sock >= 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			p->gone = true;   /* the process is exiting or exec'ing */
+			return;
+		}
+		vms_pager_fatal(pg, p->sock < 0 ? -ENOTCONN : -errno,
+				"cannot ask process %d (%s) to drop evicted pages", (int)p->pid,
+				p->comm);
+		return;
+	}
+	b->seq = q.seq;
+	b->next = p->drops_sent;
+	p->drops_sent = b;
+	p->drop_next.nr = 0;
+	pg->st.agent_calls++;
+	pg->st.drop_batches++;
 }
 
-static int add_discard(struct vms_proc *p, uint64_t addr)
+/* The agent's reply to DROP seq: the pages are gone; wake their writers. */
+bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed)
 {
-	struct vms_discard *d = calloc(1, sizeof(*d));
+	for (struct vms_drop_batch **bb = &p->drops_sent; *bb; bb = &(*bb)->next) {
+		struct vms_drop_batch *b = *bb;
 
-	if (!d)
-		return -ENOMEM;
-	d->addr = addr;
-	d->next = p->discards;
-	p->discards = d;
+		if (b->seq != seq)
+			continue;
+		*bb = b->next;
+		if (failed > 0)
+			pg->st.drop_failures += (uint64_t)failed;
+		for (uint32_t i = 0; i < b->nr; i++)
+			vms_uffd_wake(p->uffd, b->addr[i], VMS_PAGE);
+		free(b);
+		return true;
+	}
+	return false;
+}
+
+/* A REMOVE of one page the agent discarded (MOVE refused it): ours. */
+bool vms_drop_is_ours(const struct vms_proc *p, uint64_t start, uint64_t end)
+{
+	if (end != start + VMS_PAGE)
+		return false;
+	for (const struct vms_drop_batch *b = p->drops_sent; b; b = b->next)
+		if (batch_has(b, start))
+			return true;
+	return false;
+}
+
+/* munmap/MADV_DONTNEED/mremap of [start, end): pages of the unsent batch
+ * there are gone already or moved; the agent must not touch that range. */
+void vms_drop_forget(struct vms_proc *p, uint64_t start, uint64_t end, int64_t moved_by)
+{
+	struct vms_drop_batch *b = &p->drop_next;
+	uint32_t j = 0;
+
+	for (uint32_t i = 0; i < b->nr; i++) {
+		uint64_t a = b->addr[i];
+
+		if (a >= start && a < end) {
+			if (!moved_by)
+				continue;
+			a = (uint64_t)((int64_t)a + moved_by);
+		}
+		b->addr[j++] = a;
+	}
+	b->nr = j;
+}
+
+/* Queues addr for the agent to drop; flushes a full batch. */
+int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr)
+{
+	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
+		vms_drop_flush(pg, p);
+	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
+		return -EAGAIN;
+	p->drop_next.addr[p->drop_next.nr++] = addr;
 	return 0;
 }
 
-/* Evicts by copy (see the head comment); buf NULL for a clean page. */
-static int evict_by_copy(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, void *buf)
+static int classify_to_retry(struct vms_proc *p, int r)
 {
-	int r, fd;
-
-	if (buf) {
-		r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
-		if (r < 0)
-			return r;
-		fd = memfd(p);
-		r = fd < 0 ? -ESRCH : vms_procmem_pread(fd, addr, buf, VMS_PAGE);
-		if (r < 0) {
-			vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, false, false);
-			return r;
-		}
-	}
-	r = add_discard(p, addr);
-	if (r == 0)
-		pg->st.evict_copies++;
-	return r;
-}
-
-static int take_or_drop(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, void *buf)
-{
-	uint64_t addr = (uint64_t)vpn * VMS_PAGE, slot, done;
-	int r;
-
-	if (p->gone)
-		return -EAGAIN;
-	r = stash_slot(pg, p, &slot);
-	if (r < 0)
-		return r;
-	r = vms_uffd_move(p->uffd, slot, addr, VMS_PAGE, 0, &done);
-	if (r == 0) {
-		stash_commit(pg, p);
-		pg->st.evict_moves++;
-		if (!buf)
-			return 0;
-		r = vms_procmem_read(p->pid, slot, buf, VMS_PAGE);
-		if (r == 0)
-			return 0;
-		/* Put it back rather than lose it. */
-		vms_uffd_move(p->uffd, addr, slot, VMS_PAGE, 0, &done);
-		return r;
-	}
 	switch (vms_uffd_classify(r)) {
 	case VMS_UFFD_RETRY:
+	case VMS_UFFD_HOLE:      /* unmapped under us: its event comes next */
 		return -EAGAIN;
 	case VMS_UFFD_GONE:
 		p->gone = true;
 		return -EAGAIN;
-	case VMS_UFFD_BUSY:
-		return evict_by_copy(pg, p, addr, buf);
-	case VMS_UFFD_BUG:
-		if (r == -EINVAL)
-			return evict_by_copy(pg, p, addr, buf);
-		return r;
 	default:
-		vms_pager_fatal(pg, r, "page 0x%llx of process %d (%s) is resident in the page "
-				"table but cannot be moved out of the process",
-				(unsigned long long)addr, (int)p->pid, p->comm);
 		return r;
 	}
 }
 
 static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 {
-	return take_or_drop(ctx, as->owner, vpn, buf);
+	struct vms_pager *pg = ctx;
+	struct vms_proc *p = as->owner;
+	uint64_t addr = (uint64_t)vpn * VMS_PAGE;
+	int r, fd;
+
+	if (p->gone)
+		return -EAGAIN;
+	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
+		vms_drop_flush(pg, p);
+	r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
+	if (r < 0)
+		return classify_to_retry(p, r);
+	fd = memfd(p);
+	r = fd < 0 ? -ESRCH : vms_procmem_pread(fd, addr, buf, VMS_PAGE);
+	if (r < 0) {
+		vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, false, false);
+		if (r == -ESRCH || r == -EIO) {
+			p->gone = p->gone || r == -ESRCH;
+			return -EAGAIN;
+		}
+		return r;
+	}
+	return vms_drop_add(pg, p, addr);
 }
 
+/* A clean page (its swap copy valid): mapped write-protected since it was
+ * swapped in, so there is nothing to read and nothing a writer can change. */
 static int drop_page(void *ctx, struct vms_as *as, vms_vpn_t vpn)
 {
-	return take_or_drop(ctx, as->owner, vpn, NULL);
+	struct vms_proc *p = as->owner;
+
+	if (p->gone)
+		return -EAGAIN;
+	return vms_drop_add(ctx, p, (uint64_t)vpn * VMS_PAGE);
 }
 
+/* Swap was full: the page never left; take it out of the batch and let
+ * writers in again. */
 static int restore_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, const void *buf)
 {
 	struct vms_proc *p = as->owner;
-	uint64_t addr = (uint64_t)vpn * VMS_PAGE, done;
+	struct vms_drop_batch *b = &p->drop_next;
+	uint64_t addr = (uint64_t)vpn * VMS_PAGE;
 
-	/* Evicted by copy: the page never left; forget the drop. */
-	for (struct vms_discard **dd = &p->discards; *dd; dd = &(*dd)->next)
-		if ((*dd)->addr == addr && !(*dd)->sent) {
-			struct vms_discard *d = *dd;
-
-			*dd = d->next;
-			free(d);
+	for (uint32_t i = 0; i < b->nr; i++)
+		if (b->addr[i] == addr) {
+			b->addr[i] = b->addr[--b->nr];
 			return vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, false, false);
 		}
-	return vms_uffd_copy(p->uffd, addr, buf, VMS_PAGE, 0, &done);
+	return -ENOENT;
 }
 
 static int peek_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)

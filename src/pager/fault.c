@@ -13,6 +13,7 @@
  * same loop.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -183,10 +184,15 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	int r;
 
 	pg->st.wp_faults++;
-	if (vms_discard_pending(p, page_addr(vpn)))
-		return 0;   /* being evicted: woken when the agent has dropped it */
-	if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT)
-		return vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE) < 0 ? 0 : 0;
+	if (vms_drop_pending(p, page_addr(vpn)))
+		return 0;   /* evicted: woken when the agent has dropped it */
+	if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT) {
+		/* Present in the process but not resident for the engine: a
+		 * stale copy whose bytes are in swap (its drop went to the old
+		 * address of an mremap).  Drop it; the writer then faults the
+		 * page in from swap. */
+		return vms_drop_add(pg, p, page_addr(vpn));
+	}
 	r = vms_mm_ref(pg->mm, p->as, vpn, true, VMS_TIME_NEVER, &res);
 	if (r < 0)
 		return r;
@@ -282,8 +288,9 @@ static void handle_remove(struct vms_pager *pg, struct vms_proc *p, uint64_t sta
 
 	if (vms_stash_contains(p, start))
 		return;   /* the agent emptying the stash */
-	if (vms_discard_consume(p, start, end))
-		return;   /* the agent dropping a page we evicted by copy */
+	if (vms_drop_is_ours(p, start, end))
+		return;   /* the agent discarding a page MOVE refused */
+	vms_drop_forget(p, start, end, 0);
 	drop_fills(p, vstart, nr);
 	vms_mm_unmap(pg->mm, p->as, vstart, nr);
 }
@@ -296,6 +303,8 @@ static void handle_remap(struct vms_pager *pg, struct vms_proc *p, uint64_t from
 
 	drop_fills(p, from / VMS_PAGE, nr);
 	drop_fills(p, to / VMS_PAGE, nr);
+	vms_drop_forget(p, to, to + len, 0);
+	vms_drop_forget(p, from, from + len, (int64_t)(to - from));
 	r = vms_mm_remap(pg->mm, p->as, from / VMS_PAGE, nr, to / VMS_PAGE);
 	if (r < 0)
 		vms_pager_fatal(pg, r, "cannot follow mremap of process %d from 0x%llx to 0x%llx",
@@ -305,6 +314,12 @@ static void handle_remap(struct vms_pager *pg, struct vms_proc *p, uint64_t from
 static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd_msg *m)
 {
 	int r;
+
+	if (getenv("VMSANDBOX_DEBUG") && m->event != UFFD_EVENT_PAGEFAULT)
+		fprintf(stderr, "[pid %d] event %#x %#llx %#llx %#llx\n", (int)p->pid, m->event,
+			(unsigned long long)m->arg.reserved.reserved1,
+			(unsigned long long)m->arg.reserved.reserved2,
+			(unsigned long long)m->arg.reserved.reserved3);
 
 	switch (m->event) {
 	case UFFD_EVENT_PAGEFAULT:

@@ -260,26 +260,22 @@ static void handle_signals(struct vms_pager *pg)
 	}
 }
 
-static bool stash_partial(struct vms_pager *pg)
-{
-	for (struct vms_proc *p = pg->procs; p; p = p->next)
-		if (p->cur_chunk >= 0 && p->chunk_used[p->cur_chunk] && p->sock >= 0)
-			return true;
-	return false;
-}
-
 static void after_batch(struct vms_pager *pg)
 {
 	for (struct vms_proc *p = pg->procs; p && !pg->fatal; p = p->next) {
 		if (p->gone)
 			continue;
-		vms_discard_send(pg, p);
 		if (p->nr_queued || p->fills) {
 			uint64_t t0 = vms_now_ns();
 
 			vms_fault_retry(pg, p);
 			pg->st.in_fault_ns += vms_now_ns() - t0;
 		}
+	}
+	/* Drops last: the retries above may have evicted more. */
+	for (struct vms_proc *p = pg->procs; p && !pg->fatal; p = p->next) {
+		if (!p->gone)
+			vms_drop_flush(pg, p);
 	}
 	vms_proc_reap_gone(pg);
 }
@@ -289,18 +285,13 @@ static void loop(struct vms_pager *pg)
 	struct epoll_event evs[64];
 
 	while (!pg->child_done && !pg->fatal) {
-		int n = epoll_wait(pg->epfd, evs, 64, stash_partial(pg) ? 5 : -1);
+		int n = epoll_wait(pg->epfd, evs, 64, -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			vms_pager_fatal(pg, -errno, "epoll_wait");
 			break;
-		}
-		if (n == 0) {
-			for (struct vms_proc *p = pg->procs; p; p = p->next)
-				vms_stash_flush(pg, p, true);
-			continue;
 		}
 		for (int i = 0; i < n && !pg->fatal; i++) {
 			struct vms_watch *w = evs[i].data.ptr;

@@ -74,8 +74,6 @@ struct vms_pending_fill {
 /* A request to a process's agent, waiting for its reply. */
 enum vms_call_purpose {
 	VMS_CALL_SYSCALL = 1,         /* a syscall stopped by seccomp: notif_id */
-	VMS_CALL_STASH,               /* emptying stash chunk `chunk` */
-	VMS_CALL_DISCARD,             /* dropping a page evicted by copy */
 };
 
 struct vms_pending_call {
@@ -83,24 +81,17 @@ struct vms_pending_call {
 	uint32_t seq;
 	uint32_t op;                  /* VMS_AGENT_* */
 	enum vms_call_purpose purpose;
-	uint32_t chunk;
 	uint64_t notif_id;
 	uint64_t args[6];
 };
 
-/* A page evicted by copying (UFFDIO_MOVE refused it: shared after fork,
- * not writable, ...): write-protected, its bytes in swap, and the agent asked
- * to drop it.  Until the agent answers, its REMOVE event is ours and writers
- * wait. */
-struct vms_discard {
-	struct vms_discard *next;
-	uint64_t addr;
-	uint32_t seq;
-	bool sent;                    /* the agent was asked (after the engine kept the bytes) */
-	bool removed;                 /* its REMOVE event was seen */
+/* Evicted pages the agent is to drop (backend.c). */
+struct vms_drop_batch {
+	struct vms_drop_batch *next;
+	uint32_t seq;                 /* of the DROP request, once sent */
+	uint32_t nr;
+	uint64_t addr[VMS_AGENT_MAX_DROP];
 };
-
-enum vms_chunk_state { VMS_CHUNK_FREE, VMS_CHUNK_FILLING, VMS_CHUNK_CLEARING };
 
 struct vms_proc {
 	struct vms_proc *next;
@@ -118,18 +109,14 @@ struct vms_proc {
 	bool gone;                    /* exited or exec'ed: to be destroyed */
 	char comm[64];
 
-	/* The stash: chunks of VMS_STASH_CHUNK_PAGES pages in the process,
-	 * filled by UFFDIO_MOVE on eviction, emptied by the agent. */
-	uint64_t stash_addr;
-	uint16_t chunk_used[VMS_STASH_NR_CHUNKS];
-	uint8_t chunk_state[VMS_STASH_NR_CHUNKS];
-	int cur_chunk;                /* -1: none being filled */
+	uint64_t stash_addr;          /* the agent's stash (VMS_STASH_PAGES pages) */
+	struct vms_drop_batch drop_next;     /* being filled, not sent */
+	struct vms_drop_batch *drops_sent;   /* waiting for the agent's reply */
 
 	uint64_t heap_end;            /* bytes: the brk heap is registered up to here */
 	uint32_t next_seq;
 	struct vms_pending_call *calls;
 	struct vms_pending_fill *fills;
-	struct vms_discard *discards;
 	struct vms_queued_fault *queue;
 	size_t nr_queued, cap_queued;
 
@@ -159,9 +146,8 @@ struct vms_pager_stats {
 	uint64_t fault_retries;
 	uint64_t seccomp_notifs;
 	uint64_t agent_calls;
-	uint64_t stash_flushes;
-	uint64_t evict_moves;         /* evictions by UFFDIO_MOVE */
-	uint64_t evict_copies;        /* evictions by write-protect + copy + agent drop */
+	uint64_t drop_batches;        /* DROP requests sent to agents */
+	uint64_t drop_failures;       /* pages an agent could neither move nor discard */
 	uint64_t processes;
 	uint32_t peak_processes;
 	uint32_t nr_processes;
@@ -236,13 +222,13 @@ int vms_fault_queue(struct vms_proc *p, uint64_t addr, uint32_t flags, uint32_t 
 
 /* backend.c */
 extern const struct vms_mm_backend vms_pager_backend_ops;
-void vms_stash_flush(struct vms_pager *pg, struct vms_proc *p, bool partial);
 bool vms_stash_contains(const struct vms_proc *p, uint64_t addr);
-void vms_stash_cleared(struct vms_pager *pg, struct vms_proc *p, uint32_t chunk);
-bool vms_discard_pending(const struct vms_proc *p, uint64_t addr);
-void vms_discard_send(struct vms_pager *pg, struct vms_proc *p);
-bool vms_discard_consume(struct vms_proc *p, uint64_t start, uint64_t end);
-void vms_discard_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t ret);
+bool vms_drop_pending(const struct vms_proc *p, uint64_t addr);
+int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr);
+void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p);
+bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed);
+bool vms_drop_is_ours(const struct vms_proc *p, uint64_t start, uint64_t end);
+void vms_drop_forget(struct vms_proc *p, uint64_t start, uint64_t end, int64_t moved_by);
 
 /* syscall.c */
 void vms_syscall_notify(struct vms_pager *pg);

@@ -180,8 +180,11 @@ static int arrive(struct vms_pager *pg, struct vms_proc *p, const struct vms_hel
 	r = vms_pager_watch(pg, p->uffd, &p->uffd_watch);
 	if (r < 0)
 		return r;
+	/* The stash's registration mode must equal the program's: WP mode
+	 * makes a mapping write-notify (a read-only vm_page_prot), and
+	 * UFFDIO_MOVE refuses mappings whose protections differ (EINVAL). */
 	r = vms_uffd_register(p->uffd, p->stash_addr, (uint64_t)VMS_STASH_PAGES * VMS_PAGE,
-			      UFFDIO_REGISTER_MODE_MISSING, NULL);
+			      REGISTER_MODE, NULL);
 	if (r < 0)
 		return r;
 	p->heap_end = read_start_brk(p->pid);
@@ -251,7 +254,6 @@ void vms_proc_accept(struct vms_pager *pg)
 	p->sock = fd;
 	p->uffd = -1;
 	p->memfd = -1;
-	p->cur_chunk = -1;
 	p->agent_watch = (struct vms_watch){ .kind = VMS_WATCH_AGENT, .proc = p };
 	if (vms_pager_watch(pg, fd, &p->agent_watch) < 0) {
 		close(fd);
@@ -314,6 +316,12 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 		p->calls = c->next;
 		free(c);
 	}
+	while (p->drops_sent) {
+		struct vms_drop_batch *b = p->drops_sent;
+
+		p->drops_sent = b->next;
+		free(b);
+	}
 	while (p->fills) {
 		struct vms_pending_fill *f = p->fills;
 
@@ -341,7 +349,8 @@ void vms_proc_reap_gone(struct vms_pager *pg)
  * space is the parent's clone (the engine snapshots the parent's resident
  * pages into swap).  Its pid is unknown until its first fault names the
  * thread; it has no agent of its own (fork copies only the calling thread),
- * so its stash chunks that were in use at fork stay unusable.
+ * so its pages can be evicted (write-protect and copy work from here) but
+ * not dropped until it has one: issue "process trees".
  */
 void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 {
@@ -357,16 +366,12 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 	c->uffd = uffd;
 	c->sock = -1;
 	c->memfd = -1;
-	c->cur_chunk = -1;
 	c->ppid = parent->pid;
 	c->welcomed = true;
 	c->stash_addr = parent->stash_addr;
 	c->heap_end = parent->heap_end;
 	c->features = parent->features;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
-	for (int i = 0; i < VMS_STASH_NR_CHUNKS; i++)
-		c->chunk_state[i] = parent->chunk_used[i] || parent->chunk_state[i] != VMS_CHUNK_FREE
-					    ? VMS_CHUNK_CLEARING : VMS_CHUNK_FREE;
 	r = vms_mm_as_clone(pg->mm, parent->as, pg->next_as_id++, &c->as);
 	if (r < 0) {
 		close(uffd);

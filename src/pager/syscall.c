@@ -45,6 +45,10 @@ int vms_agent_call(struct vms_pager *pg, struct vms_proc *p, uint32_t op, const 
 	if (send(p->sock, &q, sizeof(q), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(q)) {
 		int err = -errno;
 
+		/* The agent died with its process (exit, exec): its EOF is on
+		 * the way; nothing of this process needs doing any more. */
+		if (err == -EPIPE || err == -ECONNRESET)
+			p->gone = true;
 		free(c);
 		return err;
 	}
@@ -52,10 +56,7 @@ int vms_agent_call(struct vms_pager *pg, struct vms_proc *p, uint32_t op, const 
 	c->op = op;
 	c->purpose = purpose;
 	memcpy(c->args, q.args, sizeof(c->args));
-	if (purpose == VMS_CALL_SYSCALL)
-		c->notif_id = tag;
-	else
-		c->chunk = (uint32_t)tag;
+	c->notif_id = tag;
 	c->next = p->calls;
 	p->calls = c;
 	pg->st.agent_calls++;
@@ -161,6 +162,10 @@ void vms_agent_read(struct vms_pager *pg, struct vms_proc *p)
 			p->gone = true;
 			break;
 		}
+		if (r.op == VMS_AGENT_DROP) {
+			vms_drop_done(pg, p, r.seq, r.ret);
+			continue;
+		}
 		for (cc = &p->calls; *cc; cc = &(*cc)->next)
 			if ((*cc)->seq == r.seq) {
 				c = *cc;
@@ -169,17 +174,7 @@ void vms_agent_read(struct vms_pager *pg, struct vms_proc *p)
 			}
 		if (!c)
 			continue;
-		switch (c->purpose) {
-		case VMS_CALL_SYSCALL:
-			complete_syscall(pg, p, c, r.ret);
-			break;
-		case VMS_CALL_STASH:
-			vms_stash_cleared(pg, p, c->chunk);
-			break;
-		case VMS_CALL_DISCARD:
-			vms_discard_done(pg, p, c->seq, r.ret);
-			break;
-		}
+		complete_syscall(pg, p, c, r.ret);
 		free(c);
 	}
 }
