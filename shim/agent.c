@@ -127,6 +127,8 @@ static long send_hello(struct vms_agent_ctx *ctx)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *c;
 
+	if (ctx->uffd < 0)   /* a fork child: the supervisor holds its uffd */
+		return sys3(SYS_sendmsg, ctx->sock, &mh, MSG_NOSIGNAL);
 	for (unsigned i = 0; i < sizeof(cm.buf); i++)
 		cm.buf[i] = 0;
 	mh.msg_control = cm.buf;
@@ -137,6 +139,28 @@ static long send_hello(struct vms_agent_ctx *ctx)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	*(int *)CMSG_DATA(c) = ctx->uffd;
 	return sys3(SYS_sendmsg, ctx->sock, &mh, MSG_NOSIGNAL);
+}
+
+/* One message; a descriptor that comes with it (the WELCOME of a fork
+ * child carries the child's userfaultfd) becomes ctx->uffd. */
+static long receive(struct vms_agent_ctx *ctx, void *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+	long n = sys3(SYS_recvmsg, ctx->sock, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *c;
+
+	if (n <= 0 || mh.msg_controllen < sizeof(struct cmsghdr))
+		return n;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && ctx->uffd < 0)
+		ctx->uffd = *(int *)CMSG_DATA(c);
+	return n;
 }
 
 /* Lets the constructor, waiting on ctx->state, go on. */
@@ -168,11 +192,15 @@ int vms_agent_main(void *arg)
 	/* Until the welcome arrives, the supervisor may already send requests:
 	 * taking the pages already present may need room in the stash. */
 	for (;;) {
-		n = sys6(SYS_recvfrom, ctx->sock, (long)&in, sizeof(in), 0, 0, 0);
+		n = receive(ctx, &in, sizeof(in));
 		if (n == -4) /* EINTR */
 			continue;
 		if (!welcomed && n == sizeof(in.w) && in.w.magic == VMS_CHANNEL_MAGIC) {
 			welcomed = true;
+			if (ctx->hello.flags & VMS_HELLO_FORKED)
+				/* Pages the parent's agent had in its stash at
+				 * fork were copied here: empty it. */
+				sys3(SYS_madvise, ctx->stash, VMS_STASH_PAGES * 4096, MADV_DONTNEED);
 			release_constructor(ctx, in.w.status);
 			continue;
 		}

@@ -20,6 +20,7 @@
  * signal blocked (it must never run a program's handler).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -74,37 +75,25 @@ static int connect_supervisor(const char *name)
 	return fd;
 }
 
-__attribute__((constructor)) static void vms_shim_init(void)
+/*
+ * Maps the agent's stack, connects, starts the agent and waits for the
+ * supervisor's welcome.  uffd < 0 for a fork child, whose userfaultfd the
+ * supervisor received with the fork event and sends back with the welcome.
+ */
+static void start_agent(const char *name, int uffd, uint64_t features, void *stash,
+			uint32_t flags)
 {
-	const char *name = getenv(VMS_CHANNEL_ENV);
 	struct vms_agent_ctx *ctx;
-	sigset_t all, saved;
-	enum vms_uffd_source how;
-	uint64_t ioctls, features;
-	void *stash, *stack;
-	int sock, uffd = -1, r;
-
-	if (!name || !*name)
-		return;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &saved);
+	void *stack;
+	int sock;
 
 	stack = mmap(NULL, AGENT_STACK_BYTES, PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	stash = mmap(NULL, (size_t)VMS_STASH_PAGES * 4096, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (stack == MAP_FAILED || stash == MAP_FAILED)
-		die("cannot map the stash", errno);
-	r = vms_uffd_open(0, &uffd, &how);
-	if (r == 0)
-		r = vms_uffd_handshake(uffd, VMS_UFFD_FEATURES_WANTED, VMS_UFFD_FEATURES_REQUIRED,
-				       &features, &ioctls);
-	if (r < 0)
-		die("userfaultfd", -r);
+	if (stack == MAP_FAILED)
+		die("cannot map the agent's stack", errno);
 	sock = connect_supervisor(name);
 	if (sock < 0)
 		die("cannot reach the vmsandbox supervisor", -sock);
-
 	ctx = stack;
 	ctx->sock = sock;
 	ctx->uffd = uffd;
@@ -114,6 +103,7 @@ __attribute__((constructor)) static void vms_shim_init(void)
 	ctx->hello.version = VMS_CHANNEL_VERSION;
 	ctx->hello.pid = getpid();
 	ctx->hello.ppid = getppid();
+	ctx->hello.flags = flags;
 	ctx->hello.features = features;
 	ctx->hello.stash_addr = (uintptr_t)stash;
 	ctx->hello.agent_stack = (uintptr_t)stack;
@@ -128,7 +118,62 @@ __attribute__((constructor)) static void vms_shim_init(void)
 		syscall(SYS_futex, &ctx->state, FUTEX_WAIT, 0, NULL, NULL, 0);
 	if (ctx->status < 0)
 		die("the vmsandbox supervisor refused this process", -ctx->status);
-	close(uffd);
+	if (uffd >= 0)
+		close(uffd);
 	close(sock);
+}
+
+/* What a fork child needs to start its own agent (fork copies only the
+ * calling thread). */
+static char shim_socket_name[108];
+static uint64_t shim_features;
+static void *shim_stash;
+
+/*
+ * pthread_atfork child handler: the child's memory is still registered (the
+ * kernel gave the supervisor a userfaultfd for it with the fork event), but
+ * it has no agent to drop evicted pages.  Runs before fork() returns in the
+ * child, so the child has not run any program code yet.
+ */
+static void vms_shim_atfork_child(void)
+{
+	sigset_t all, saved;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	start_agent(shim_socket_name, -1, shim_features, shim_stash, VMS_HELLO_FORKED);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
+__attribute__((constructor)) static void vms_shim_init(void)
+{
+	const char *name = getenv(VMS_CHANNEL_ENV);
+	sigset_t all, saved;
+	enum vms_uffd_source how;
+	uint64_t ioctls, features;
+	void *stash;
+	int uffd = -1, r;
+
+	if (!name || !*name)
+		return;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	stash = mmap(NULL, (size_t)VMS_STASH_PAGES * 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (stash == MAP_FAILED)
+		die("cannot map the stash", errno);
+	r = vms_uffd_open(0, &uffd, &how);
+	if (r == 0)
+		r = vms_uffd_handshake(uffd, VMS_UFFD_FEATURES_WANTED, VMS_UFFD_FEATURES_REQUIRED,
+				       &features, &ioctls);
+	if (r < 0)
+		die("userfaultfd", -r);
+	/* Kept for fork children, in the library's own data: the program
+	 * may change its environment. */
+	snprintf(shim_socket_name, sizeof(shim_socket_name), "%s", name);
+	shim_features = features;
+	shim_stash = stash;
+	start_agent(name, uffd, features, stash, 0);
+	pthread_atfork(NULL, NULL, vms_shim_atfork_child);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 }

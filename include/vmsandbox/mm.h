@@ -58,7 +58,9 @@ struct vms_mm_backend {
 	/* Undo take_page when the bytes could not be stored (swap full): put
 	 * them back so that nothing is lost. */
 	int (*restore_page)(void *ctx, struct vms_as *as, vms_vpn_t vpn, const void *buf);
-	/* Fork: read a resident page without removing it. */
+	/* Fork: read a resident page without removing it.  Its bytes become
+	 * its swap copy (the page is clean afterwards), so the backend must
+	 * make the page's next write visible as a write reference. */
 	int (*peek_page)(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf);
 };
 
@@ -103,6 +105,19 @@ struct vms_as *vms_mm_as_find(struct vms_mm *mm, uint32_t id);
  */
 int vms_mm_as_clone(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
 		    struct vms_as **ret);
+/*
+ * Fork of a live process: like vms_mm_as_clone, except that the parent's
+ * resident pages are not snapshotted; the child's entries for them stay
+ * NONE.  The kernel gave the child copy-on-write copies of those pages, so
+ * they are present in the child and never fault as missing; the engine
+ * learns of one when the child writes a write-protected copy or discards
+ * it.  Swapped and same-filled pages are shared exactly as in
+ * vms_mm_as_clone.  (Snapshotting would need the parent's pages
+ * write-protected at fork time, which the kernel refuses while the fork is
+ * still completing.)
+ */
+int vms_mm_as_clone_live(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
+			 struct vms_as **ret);
 /* Exit: frees the address space's frames, slots and page table. */
 void vms_mm_as_destroy(struct vms_mm *mm, struct vms_as *as);
 

@@ -526,6 +526,7 @@ struct clone_ctx {
 	struct vms_mm *mm;
 	struct vms_as *parent;
 	struct vms_as *child;
+	bool resident_stays;     /* vms_mm_as_clone_live */
 };
 
 static int clone_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
@@ -541,6 +542,9 @@ static int clone_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 	switch (vms_pte_state(pte)) {
 	case VMS_PTE_RESIDENT: {
 		struct vms_frame *fr = vms_frame(&mm->ft, (vms_frame_t)pte->payload);
+
+		if (c->resident_stays)
+			return 0;
 
 		if ((pte->flags & VMS_PTE_DIRTY) || fr->cache_slot == VMS_SLOT_NONE) {
 			/* Snapshot once; the parent's frame keeps it as its swap cache. */
@@ -589,10 +593,10 @@ static int clone_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 	return 0;
 }
 
-int vms_mm_as_clone(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
-		    struct vms_as **ret)
+static int clone_as(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
+		    bool resident_stays, struct vms_as **ret)
 {
-	struct clone_ctx c = { mm, parent, NULL };
+	struct clone_ctx c = { mm, parent, NULL, resident_stays };
 	int r;
 
 	r = vms_mm_as_new(mm, child_id, &c.child);
@@ -605,6 +609,18 @@ int vms_mm_as_clone(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
 	}
 	*ret = c.child;
 	return 0;
+}
+
+int vms_mm_as_clone(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
+		    struct vms_as **ret)
+{
+	return clone_as(mm, parent, child_id, false, ret);
+}
+
+int vms_mm_as_clone_live(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
+			 struct vms_as **ret)
+{
+	return clone_as(mm, parent, child_id, true, ret);
 }
 
 const struct vms_mm_stats *vms_mm_stats(const struct vms_mm *mm)

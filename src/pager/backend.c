@@ -69,7 +69,9 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 	struct vms_drop_batch *b;
 	struct vms_agent_req q = { .op = VMS_AGENT_DROP };
 
-	if (p->drop_next.nr == 0 || p->gone)
+	/* A fork child's agent may not be there yet: the batch waits for it
+	 * (its writers keep waiting too). */
+	if (p->drop_next.nr == 0 || p->gone || p->sock < 0)
 		return;
 	b = malloc(sizeof(*b));
 	if (!b) {
@@ -80,14 +82,13 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 	q.seq = ++p->next_seq;
 	q.nr = b->nr;
 	memcpy(q.addr, b->addr, b->nr * sizeof(uint64_t));
-	if (p->sock < 0 ||
-	    send(p->sock, &q, VMS_AGENT_REQ_BYTES(q.nr), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+	if (send(p->sock, &q, VMS_AGENT_REQ_BYTES(q.nr), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		free(b);
-		if (p->sock >= 0 && (errno == EPIPE || errno == ECONNRESET)) {
+		if (errno == EPIPE || errno == ECONNRESET) {
 			p->gone = true;   /* the process is exiting or exec'ing */
 			return;
 		}
-		vms_pager_fatal(pg, p->sock < 0 ? -ENOTCONN : -errno,
+		vms_pager_fatal(pg, -errno,
 				"cannot ask process %d (%s) to drop evicted pages", (int)p->pid,
 				p->comm);
 		return;
@@ -184,8 +185,18 @@ static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 
 	if (p->gone)
 		return -EAGAIN;
+	if (p->sock < 0) {
+		/* A fork child before its agent arrived: a page evicted now
+		 * could not be dropped, and the child writing to it would
+		 * wait for an agent that waits for it.  The engine puts the
+		 * victim back at the young end; the caller asks again. */
+		pg->refused_agentless = true;
+		return -EAGAIN;
+	}
 	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
 		vms_drop_flush(pg, p);
+	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
+		return -EAGAIN;   /* no agent yet to take the batch */
 	r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
 	if (r < 0)
 		return classify_to_retry(p, r);
@@ -206,11 +217,16 @@ static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
  * swapped in, so there is nothing to read and nothing a writer can change. */
 static int drop_page(void *ctx, struct vms_as *as, vms_vpn_t vpn)
 {
+	struct vms_pager *pg = ctx;
 	struct vms_proc *p = as->owner;
 
 	if (p->gone)
 		return -EAGAIN;
-	return vms_drop_add(ctx, p, (uint64_t)vpn * VMS_PAGE);
+	if (p->sock < 0) {
+		pg->refused_agentless = true;
+		return -EAGAIN;
+	}
+	return vms_drop_add(pg, p, (uint64_t)vpn * VMS_PAGE);
 }
 
 /* Swap was full: the page never left; take it out of the batch and let
@@ -229,14 +245,21 @@ static int restore_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, const void 
 	return -ENOENT;
 }
 
+/* Fork: the engine snapshots the parent's page and keeps the snapshot as
+ * the page's swap copy, i.e. the page is clean from now on; write-protect it
+ * first so that its next write is seen (and so that none slips in between). */
 static int peek_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 {
 	struct vms_proc *p = as->owner;
-	int fd = memfd(p);
+	uint64_t addr = (uint64_t)vpn * VMS_PAGE;
+	int fd = memfd(p), r;
 
 	if (fd < 0)
 		return -ESRCH;
-	return vms_procmem_pread(fd, (uint64_t)vpn * VMS_PAGE, buf, VMS_PAGE);
+	r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
+	if (r < 0)
+		return r;
+	return vms_procmem_pread(fd, addr, buf, VMS_PAGE);
 }
 
 const struct vms_mm_backend vms_pager_backend_ops = {

@@ -152,8 +152,10 @@ static int fill_zero(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 			vms_mm_unmap(pg->mm, p->as, v, 1);
 	if (vpn < lo + done)
 		return 0;
-	if (hi - lo > 1 && vms_uffd_classify(err) == VMS_UFFD_HOLE) {
-		/* The block crossed the end of the mapping: the page alone. */
+	if (hi - lo > 1) {
+		/* The block crossed the end of the mapping, or a neighbour was
+		 * present already (a fork child's inherited copy): the page
+		 * alone decides. */
 		if (fill_range(pg, p, vpn, vpn + 1, NULL, write, false, &err) == 1)
 			return 0;
 	}
@@ -176,24 +178,43 @@ static void fill_value(uint8_t *page, uint64_t value)
 		memcpy(page + i, &value, sizeof(value));
 }
 
-/* A write to a page mapped write-protected: it is dirty from now on. */
+/*
+ * One reference through the engine.  A victim refused because its process
+ * cannot drop pages yet (a fork child before its agent) went back to the
+ * young end of the policy's order, so asking again chooses another.
+ */
+static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write,
+		     struct vms_ref_result *res)
+{
+	int r;
+
+	for (int tries = 0;; tries++) {
+		pg->refused_agentless = false;
+		r = vms_mm_ref(pg->mm, p->as, vpn, write, VMS_TIME_NEVER, res);
+		if (r != -EAGAIN || !pg->refused_agentless || tries == 64)
+			return r;
+	}
+}
+
+/*
+ * A write to a page mapped write-protected.  Usually a clean page (swapped
+ * in by a read) becoming dirty.  If the engine does not count the page
+ * resident, the page is a copy whose bytes the engine has in swap: evicted
+ * but not dropped yet (its writer waits for the drop and the refault), or
+ * inherited by a fork child, or left behind at the old address of an
+ * mremap.  A write-protected page cannot have changed since its bytes were
+ * stored, so outside a pending drop it is simply taken back: the engine
+ * counts it resident and dirty, and it is not filled again.
+ */
 static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn)
 {
-	struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
 	struct vms_ref_result res;
 	int r;
 
 	pg->st.wp_faults++;
 	if (vms_drop_pending(p, page_addr(vpn)))
-		return 0;   /* evicted: woken when the agent has dropped it */
-	if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT) {
-		/* Present in the process but not resident for the engine: a
-		 * stale copy whose bytes are in swap (its drop went to the old
-		 * address of an mremap).  Drop it; the writer then faults the
-		 * page in from swap. */
-		return vms_drop_add(pg, p, page_addr(vpn));
-	}
-	r = vms_mm_ref(pg->mm, p->as, vpn, true, VMS_TIME_NEVER, &res);
+		return 0;   /* woken when the agent has dropped it */
+	r = reference(pg, p, vpn, true, &res);
 	if (r < 0)
 		return r;
 	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, false);
@@ -220,7 +241,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 		return write_protect_fault(pg, p, vpn);
 	if (find_fill(p, vpn))
 		return 0;   /* its fill is pending and will wake every waiter */
-	r = vms_mm_ref(pg->mm, p->as, vpn, write || (flags & VMS_QF_ADOPT), VMS_TIME_NEVER, &res);
+	r = reference(pg, p, vpn, write || (flags & VMS_QF_ADOPT), &res);
 	if (r < 0) {
 		if (r == -EAGAIN)
 			return r;
@@ -239,8 +260,20 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	switch (res.outcome) {
 	case VMS_REF_HIT:
 		/* Served already (another thread's fault on the same page, or
-		 * fault-around) by the time we read this one. */
+		 * fault-around) by the time we read this one.  The same page
+		 * coming back again and again means the page table and the
+		 * process disagree: stop rather than spin. */
 		pg->st.spurious_faults++;
+		if (p->last_hit_addr == page_addr(vpn) && ++p->nr_same_hits > 1000) {
+			vms_pager_fatal(pg, -EIO, "page 0x%llx of process %d (%s) is resident in "
+					"the page table but missing in the process",
+					(unsigned long long)page_addr(vpn), (int)p->pid, p->comm);
+			return -EIO;
+		}
+		if (p->last_hit_addr != page_addr(vpn)) {
+			p->last_hit_addr = page_addr(vpn);
+			p->nr_same_hits = 0;
+		}
 		vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE);
 		return 0;
 	case VMS_REF_FAULT_ZERO:
@@ -315,7 +348,7 @@ static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd
 {
 	int r;
 
-	if (getenv("VMSANDBOX_DEBUG") && m->event != UFFD_EVENT_PAGEFAULT)
+	if (getenv("VMSANDBOX_DEBUG") && (m->event != UFFD_EVENT_PAGEFAULT || p->sock < 0))
 		fprintf(stderr, "[pid %d] event %#x %#llx %#llx %#llx\n", (int)p->pid, m->event,
 			(unsigned long long)m->arg.reserved.reserved1,
 			(unsigned long long)m->arg.reserved.reserved2,
@@ -382,8 +415,12 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 	for (i = 0; i < p->nr_queued && !pg->fatal && !p->gone; i++) {
 		int r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
 
-		if (r == -EAGAIN)
+		if (r == -EAGAIN) {
+			if (getenv("VMSANDBOX_DEBUG"))
+				fprintf(stderr, "[pid %d] retry %#llx EAGAIN (%zu queued)\n", (int)p->pid,
+					(unsigned long long)p->queue[i].addr, p->nr_queued);
 			break;
+		}
 		if (r < 0 && !pg->fatal)
 			vms_pager_fatal(pg, r, "cannot serve a fault of process %d", (int)p->pid);
 	}

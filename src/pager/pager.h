@@ -106,6 +106,10 @@ struct vms_proc {
 	struct vms_as *as;
 	uint64_t features;
 	bool welcomed;                /* the agent was told to let the program run */
+	bool send_uffd;               /* a fork child: the welcome carries its uffd */
+	pid_t fork_parent_pid;        /* a fork child: who forked it */
+	uint64_t fork_seq;
+	bool refused_agentless;       /* the last eviction refused a victim without agent */            /* a fork child: order of its FORK event */
 	bool gone;                    /* exited or exec'ed: to be destroyed */
 	char comm[64];
 
@@ -119,6 +123,9 @@ struct vms_proc {
 	struct vms_pending_fill *fills;
 	struct vms_queued_fault *queue;
 	size_t nr_queued, cap_queued;
+
+	uint64_t last_hit_addr;       /* loop detection: a fault the page table calls a hit */
+	uint32_t nr_same_hits;
 
 	/* For the report. */
 	uint64_t nr_mmaps;            /* anonymous mmaps registered */
@@ -180,6 +187,8 @@ struct vms_pager {
 	char fatal_msg[512];
 	struct vms_proc *procs;
 	uint32_t next_as_id;
+	uint64_t fork_seq;
+	bool refused_agentless;       /* the last eviction refused a victim without agent */
 	uint8_t page[VMS_PAGE];       /* scratch: one page of bytes */
 	uint8_t zeros[VMS_FAULT_AROUND_PAGES * VMS_PAGE];
 	struct vms_pager_stats st;

@@ -140,18 +140,69 @@ static int scan_map(void *ctx, const struct vms_map *m)
 	return c->err ? 1 : 0;
 }
 
+/* The welcome lets the program run; a fork child's carries its uffd. */
 static void welcome(struct vms_pager *pg, struct vms_proc *p, int status)
 {
 	struct vms_welcome w = { .magic = VMS_CHANNEL_MAGIC, .status = status };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { .iov_base = &w, .iov_len = sizeof(w) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (send(p->sock, &w, sizeof(w), MSG_NOSIGNAL) != (ssize_t)sizeof(w))
+	if (p->send_uffd && status == 0) {
+		struct cmsghdr *c;
+
+		memset(cm.buf, 0, sizeof(cm.buf));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &p->uffd, sizeof(int));
+		p->send_uffd = false;
+	}
+	if (sendmsg(p->sock, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(w))
 		p->gone = true;
 	p->welcomed = true;
 }
 
+/*
+ * A fork child's agent says HELLO: it belongs to the process the FORK event
+ * created (the oldest unclaimed child of that parent: the event is always
+ * read before the child runs).  The connection moves over to it.
+ */
+static int adopt_fork_child(struct vms_pager *pg, struct vms_proc *conn, const struct vms_hello *h)
+{
+	struct vms_proc *c = NULL;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	for (struct vms_proc *q = pg->procs; q; q = q->next)
+		if (q->as && !q->gone && q->sock < 0 && q->fork_parent_pid == h->ppid &&
+		    (q->pid == 0 || q->pid == h->pid) && (!c || q->fork_seq < c->fork_seq))
+			c = q;
+	if (!c)
+		return -ESRCH;
+	c->pid = h->pid;
+	c->agent_tid = h->agent_tid;
+	c->sock = conn->sock;
+	c->send_uffd = true;
+	read_comm(c);
+	conn->sock = -1;
+	conn->gone = true;
+	c->agent_watch = (struct vms_watch){ .kind = VMS_WATCH_AGENT, .proc = c };
+	ev.data.ptr = &c->agent_watch;
+	if (epoll_ctl(pg->epfd, EPOLL_CTL_MOD, c->sock, &ev) < 0)
+		return -errno;
+	welcome(pg, c, 0);
+	return 0;
+}
+
 void vms_proc_maybe_welcome(struct vms_pager *pg, struct vms_proc *p)
 {
-	if (!p->welcomed && p->as && p->nr_queued == 0 && !p->gone)
+	if (!p->welcomed && p->as && p->sock >= 0 && p->nr_queued == 0 && !p->gone)
 		welcome(pg, p, 0);
 }
 
@@ -222,6 +273,20 @@ int vms_proc_hello(struct vms_pager *pg, struct vms_proc *p)
 	c = CMSG_FIRSTHDR(&mh);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 		memcpy(&uffd, CMSG_DATA(c), sizeof(int));
+	if (n == (ssize_t)sizeof(h) && h.magic == VMS_CHANNEL_MAGIC &&
+	    (h.flags & VMS_HELLO_FORKED) && uffd < 0) {
+		r = adopt_fork_child(pg, p, &h);
+		if (r < 0) {
+			/* No fork event for it (fork events unavailable): its
+			 * memory is not registered, and pages its parent had
+			 * evicted would read as zeros.  Refuse it. */
+			vms_pager_fatal(pg, r, "process %d forked by %d has no userfaultfd "
+					"(fork events need CAP_SYS_PTRACE)", (int)h.pid, (int)h.ppid);
+			welcome(pg, p, -EPERM);
+			p->gone = true;
+		}
+		return r;
+	}
 	if (n != (ssize_t)sizeof(h) || h.magic != VMS_CHANNEL_MAGIC ||
 	    h.version != VMS_CHANNEL_VERSION || uffd < 0) {
 		if (uffd >= 0)
@@ -367,12 +432,13 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 	c->sock = -1;
 	c->memfd = -1;
 	c->ppid = parent->pid;
-	c->welcomed = true;
+	c->fork_parent_pid = parent->pid;
+	c->fork_seq = ++pg->fork_seq;
 	c->stash_addr = parent->stash_addr;
 	c->heap_end = parent->heap_end;
 	c->features = parent->features;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
-	r = vms_mm_as_clone(pg->mm, parent->as, pg->next_as_id++, &c->as);
+	r = vms_mm_as_clone_live(pg->mm, parent->as, pg->next_as_id++, &c->as);
 	if (r < 0) {
 		close(uffd);
 		free(c);
