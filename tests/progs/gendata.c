@@ -3,8 +3,12 @@
  * gendata: deterministic input files for the integration workloads.
  *
  *   gendata lines BYTES [SEED]   lines for sort(1): random keys, words, numbers
- *   gendata text BYTES [SEED]    compressible text for xz/zstd: words drawn
- *                                with a skewed distribution, in sentences
+ *   gendata logs BYTES [SEED]    log lines for sort(1): 8 streams, each in
+ *                                timestamp order, concatenated (the logs of 8
+ *                                hosts over the same hours)
+ *   gendata text BYTES [SEED]    compressible text for xz/zstd: sentences of
+ *                                words drawn with a skewed distribution; three
+ *                                lines in four repeat one of the last 256
  *
  * Output goes to stdout and is a function of the arguments only (a fixed
  * xorshift generator, no locale), so native and sandboxed runs of a workload
@@ -35,6 +39,9 @@ static uint32_t rng_below(uint32_t n)
 }
 
 #define NR_WORDS 4096
+#define RECENT 256
+#define NR_STREAMS 8
+#define LOG_START_USEC 1700000000000000ull
 static char words[NR_WORDS][12];
 
 /* A vocabulary of pronounceable words, 2 to 10 letters. */
@@ -63,8 +70,9 @@ static const char *word_skewed(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3 || argc > 4 || (strcmp(argv[1], "lines") != 0 && strcmp(argv[1], "text") != 0)) {
-		fputs("usage: gendata lines|text BYTES [SEED]\n", stderr);
+	if (argc < 3 || argc > 4 || (strcmp(argv[1], "lines") != 0 && strcmp(argv[1], "text") != 0 &&
+				     strcmp(argv[1], "logs") != 0)) {
+		fputs("usage: gendata lines|logs|text BYTES [SEED]\n", stderr);
 		return 2;
 	}
 	unsigned long long limit = strtoull(argv[2], NULL, 10);
@@ -78,14 +86,37 @@ int main(int argc, char **argv)
 	unsigned long long written = 0;
 	size_t len = 0;
 	int lines = strcmp(argv[1], "lines") == 0;
+	int logs = strcmp(argv[1], "logs") == 0;
+	unsigned long long stream_bytes = limit / NR_STREAMS + 1, in_stream = 0;
+	unsigned long long usec = LOG_START_USEC;
+	unsigned stream = 0;
+	static char recent[RECENT][256];
+	int nr_recent = 0;
 
 	while (written < limit) {
 		char line[256];
 		int n;
 
-		if (lines) {
+		if (logs) {
+			if (in_stream >= stream_bytes) {
+				stream++;
+				in_stream = 0;
+				usec = LOG_START_USEC;
+			}
+			usec += 1 + rng_below(4000);
+			n = snprintf(line, sizeof(line), "%llu.%06llu host%02u %s[%u]: %s %s %s %u\n",
+				     usec / 1000000, usec % 1000000, stream, words[rng_below(64)],
+				     1000 + rng_below(30000), word_skewed(), word_skewed(), word_skewed(),
+				     rng_below(1000000));
+			in_stream += (unsigned long long)n;
+		} else if (lines) {
 			n = snprintf(line, sizeof(line), "%s %08x %s %u\n", words[rng_below(NR_WORDS)],
 				     (unsigned)rng_below(UINT32_MAX), word_skewed(), rng_below(100000));
+		} else if (nr_recent == RECENT || (nr_recent > 0 && rng_below(4) != 0)) {
+			const char *r = recent[rng_below((uint32_t)nr_recent)];
+
+			n = (int)strlen(r);
+			memcpy(line, r, (size_t)n + 1);
 		} else {
 			n = 0;
 			int nr = 6 + (int)rng_below(10);
@@ -97,7 +128,10 @@ int main(int argc, char **argv)
 				n += snprintf(line + n, sizeof(line) - (size_t)n, ".\n");
 			else
 				n += snprintf(line + n, sizeof(line) - (size_t)n, " %u.\n", rng_below(1000));
+			memcpy(recent[nr_recent++], line, (size_t)n + 1);
 		}
+		if (nr_recent == RECENT && rng_below(4) == 0)
+			nr_recent = 0;  /* start a new set of recent lines */
 		if (len + (size_t)n > sizeof(buf)) {
 			if (fwrite(buf, 1, len, stdout) != len)
 				return 1;
