@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 vms_setup "$@"
 vms_need perl
+perl -MDigest::MD5 -e 1 2> /dev/null || vms_skip "perl's Digest::MD5 is missing (Debian: the perl package, not only perl-base)"
 
 # Native peak RSS, /usr/bin/time -f %M, perl 5.36.0 on Debian 12 (dev VM):
 # 184,792-185,124 KiB; 1.3-2.8 s.
