@@ -115,6 +115,23 @@ int vms_procmem_present(pid_t pid, uint64_t start, uint64_t nr_pages, uint8_t *p
 	return r;
 }
 
+int vms_procmem_page_present(pid_t pid, int *pagemap_fd, uint64_t addr)
+{
+	uint64_t e;
+
+	if (*pagemap_fd < 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+		*pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*pagemap_fd < 0)
+			return -errno;
+	}
+	if (pread(*pagemap_fd, &e, sizeof(e), (off_t)((addr >> 12) * 8)) != (ssize_t)sizeof(e))
+		return -EIO;
+	return (int)((e >> 63) & 1);
+}
+
 pid_t vms_procmem_tgid(pid_t tid)
 {
 	char path[64], buf[1024];

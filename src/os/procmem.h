@@ -41,6 +41,10 @@ bool vms_map_is_private_anon(const struct vms_map *m);
  */
 int vms_procmem_present(pid_t pid, uint64_t start, uint64_t nr_pages, uint8_t *present);
 
+/* Is the page at addr present in the process?  1, 0 or -errno; reads one
+ * entry of /proc/PID/pagemap, opened once into *pagemap_fd (-1 at first). */
+int vms_procmem_page_present(pid_t pid, int *pagemap_fd, uint64_t addr);
+
 /* Tgid of a thread id, from /proc/TID/status; -ESRCH if gone. */
 pid_t vms_procmem_tgid(pid_t tid);
 

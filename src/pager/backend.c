@@ -71,7 +71,8 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 
 	/* A fork child's agent may not be there yet: the batch waits for it
 	 * (its writers keep waiting too). */
-	if (p->drop_next.nr == 0 || p->gone || p->sock < 0)
+	if (p->drop_next.nr == 0 || p->gone || p->sock < 0 ||
+	    p->nr_drops_sent >= VMS_DROPS_IN_FLIGHT)
 		return;
 	b = malloc(sizeof(*b));
 	if (!b) {
@@ -88,6 +89,8 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 			p->gone = true;   /* the process is exiting or exec'ing */
 			return;
 		}
+		if (errno == EAGAIN || errno == ENOBUFS)
+			return;   /* the agent is behind: the batch waits */
 		vms_pager_fatal(pg, -errno,
 				"cannot ask process %d (%s) to drop evicted pages", (int)p->pid,
 				p->comm);
@@ -96,6 +99,7 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 	b->seq = q.seq;
 	b->next = p->drops_sent;
 	p->drops_sent = b;
+	p->nr_drops_sent++;
 	p->drop_next.nr = 0;
 	pg->st.agent_calls++;
 	pg->st.drop_batches++;
@@ -110,6 +114,7 @@ bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64
 		if (b->seq != seq)
 			continue;
 		*bb = b->next;
+		p->nr_drops_sent--;
 		if (failed > 0)
 			pg->st.drop_failures += (uint64_t)failed;
 		for (uint32_t i = 0; i < b->nr; i++)

@@ -132,12 +132,14 @@ static int fill_zero(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 
 	if (around) {
 		for (v = vpn + 1; v < block + VMS_FAULT_AROUND_PAGES; v++) {
-			if (find_fill(p, v) || vms_mm_populate(pg->mm, p->as, v) != 1)
+			if (find_fill(p, v) || vms_drop_pending(p, page_addr(v)) ||
+			    vms_mm_populate(pg->mm, p->as, v) != 1)
 				break;
 			hi = v + 1;
 		}
 		for (v = vpn; v-- > block;) {
-			if (find_fill(p, v) || vms_mm_populate(pg->mm, p->as, v) != 1)
+			if (find_fill(p, v) || vms_drop_pending(p, page_addr(v)) ||
+			    vms_mm_populate(pg->mm, p->as, v) != 1)
 				break;
 			lo = v;
 		}
@@ -206,14 +208,27 @@ static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
  * stored, so outside a pending drop it is simply taken back: the engine
  * counts it resident and dirty, and it is not filled again.
  */
+static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint32_t flags);
+
 static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn)
 {
+	struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
 	struct vms_ref_result res;
 	int r;
 
 	pg->st.wp_faults++;
 	if (vms_drop_pending(p, page_addr(vpn)))
 		return 0;   /* woken when the agent has dropped it */
+	if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT) {
+		/* The fault may be older than the drop that has removed the
+		 * page since (the agent's reply and the uffd are read in no
+		 * particular order): only a page still there is taken back. */
+		r = vms_procmem_page_present(p->pid, &p->pagemap_fd, page_addr(vpn));
+		if (r == 0)
+			return handle_fault(pg, p, page_addr(vpn), UFFD_PAGEFAULT_FLAG_WRITE);
+		if (r < 0)
+			return vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE) < 0 ? 0 : 0;
+	}
 	r = reference(pg, p, vpn, true, &res);
 	if (r < 0)
 		return r;
@@ -241,6 +256,11 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 		return write_protect_fault(pg, p, vpn);
 	if (find_fill(p, vpn))
 		return 0;   /* its fill is pending and will wake every waiter */
+	/* An agent is about to drop whatever is at this address (an eviction
+	 * before the range was discarded and touched again): filling it now
+	 * would have the new page dropped.  Wait for the agent's reply. */
+	if (vms_drop_pending(p, addr & ~(uint64_t)(VMS_PAGE - 1)))
+		return -EAGAIN;
 	r = reference(pg, p, vpn, write || (flags & VMS_QF_ADOPT), &res);
 	if (r < 0) {
 		if (r == -EAGAIN)

@@ -25,6 +25,10 @@
 
 #define VMS_PAGE 4096u
 #define VMS_FAULT_AROUND_PAGES 16u
+/* DROP requests a process's agent may have unanswered: bounds the pages
+ * evicted but still in the process, and makes batches grow when the agent
+ * is behind. */
+#define VMS_DROPS_IN_FLIGHT 2u
 
 struct vms_pager_config {
 	uint64_t frames;              /* 0: no budget, observe only */
@@ -101,6 +105,7 @@ struct vms_proc {
 	int uffd;                     /* -1 once gone */
 	int sock;                     /* the agent's channel, -1 without an agent */
 	int memfd;                    /* /proc/PID/mem, opened on demand */
+	int pagemap_fd;               /* /proc/PID/pagemap, opened on demand */
 	struct vms_watch uffd_watch;
 	struct vms_watch agent_watch;
 	struct vms_as *as;
@@ -116,6 +121,7 @@ struct vms_proc {
 	uint64_t stash_addr;          /* the agent's stash (VMS_STASH_PAGES pages) */
 	struct vms_drop_batch drop_next;     /* being filled, not sent */
 	struct vms_drop_batch *drops_sent;   /* waiting for the agent's reply */
+	uint32_t nr_drops_sent;
 
 	uint64_t heap_end;            /* bytes: the brk heap is registered up to here */
 	uint32_t next_seq;

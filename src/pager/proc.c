@@ -319,6 +319,7 @@ void vms_proc_accept(struct vms_pager *pg)
 	p->sock = fd;
 	p->uffd = -1;
 	p->memfd = -1;
+	p->pagemap_fd = -1;
 	p->agent_watch = (struct vms_watch){ .kind = VMS_WATCH_AGENT, .proc = p };
 	if (vms_pager_watch(pg, fd, &p->agent_watch) < 0) {
 		close(fd);
@@ -375,6 +376,8 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 	}
 	if (p->memfd >= 0)
 		close(p->memfd);
+	if (p->pagemap_fd >= 0)
+		close(p->pagemap_fd);
 	while (p->calls) {
 		struct vms_pending_call *c = p->calls;
 
@@ -431,6 +434,7 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 	c->uffd = uffd;
 	c->sock = -1;
 	c->memfd = -1;
+	c->pagemap_fd = -1;
 	c->ppid = parent->pid;
 	c->fork_parent_pid = parent->pid;
 	c->fork_seq = ++pg->fork_seq;
