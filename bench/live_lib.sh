@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# Helpers shared by bench/live_thrash.sh and bench/live_python.sh (sourced,
+# not run).  Numbers are passed around as text; "n/a" is a valid value
+# everywhere and propagates through ratio/sub/div.
+
+# median: the median of the numbers on stdin ("n/a" lines ignored).
+median() {
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "n/a"; exit }
+			if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]
+			else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+# calc A OP B [FMT]: A OP B for OP in / - *, formatted with FMT (printf,
+# default %.4g); "n/a" if A or B is n/a, "-" for a division by zero or
+# when A or B is "-".
+calc() {
+	awk -v a="$1" -v op="$2" -v b="$3" -v fmt="${4:-%.4g}" 'BEGIN {
+		if (a == "n/a" || b == "n/a" || a == "" || b == "") { print "n/a"; exit }
+		if (a == "-" || b == "-") { print "-"; exit }
+		if (op == "/") { if (b + 0 == 0) { print "-"; exit } r = a / b }
+		else if (op == "-") r = a - b
+		else if (op == "*") r = a * b
+		printf fmt "\n", r
+	}'
+}
+
+# now: wall-clock seconds with microseconds, without a fork.
+now() {
+	printf '%s\n' "${EPOCHREALTIME/,/.}"
+}
+
+# vms_probe VMS TMPDIR: 0 if `VMS --frames 4096 --report R --quiet -- /bin/true`
+# exits 0 and writes a report with a "faults" object; otherwise 1, with the
+# reason on stdout (the tool's first line of stderr, or what is missing).
+vms_probe() {
+	local vms=$1 dir=$2 rc
+	if [ ! -x "$vms" ]; then
+		echo "$vms not built"
+		return 1
+	fi
+	rm -f "$dir/probe.json"
+	"$vms" --frames 4096 --report "$dir/probe.json" --quiet -- /bin/true \
+		>/dev/null 2>"$dir/probe.err"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "exit status $rc: $(head -n 1 "$dir/probe.err")"
+		return 1
+	fi
+	if ! report_get "$dir/probe.json" faults.total >/dev/null; then
+		echo "no usable JSON report from --report"
+		return 1
+	fi
+	return 0
+}
+
+# report_get FILE KEY.PATH...: prints each dotted key of a vmsandbox JSON
+# report on its own line ("n/a" where absent); status 1 if the file does not
+# parse.  Needs python3 (any: only the json module is used).
+report_get() {
+	local file=$1
+	shift
+	"${VMS_BENCH_PY:-python3}" - "$file" "$@" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        r = json.load(f)
+except Exception as e:
+    sys.exit(1)
+for key in sys.argv[2:]:
+    v = r
+    for part in key.split("."):
+        v = v.get(part) if isinstance(v, dict) else None
+    print("n/a" if v is None or isinstance(v, (dict, list)) else v)
+EOF
+}
+
+# row LABEL V1 V2 ...: one table row, label left-aligned, values right-aligned.
+row() {
+	local label=$1
+	shift
+	printf '%-34s' "$label"
+	printf ' %12s' "$@"
+	printf '\n'
+}
