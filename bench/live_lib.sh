@@ -78,6 +78,32 @@ for key in sys.argv[2:]:
 EOF
 }
 
+# launch CGROUP_PROCS OUT CMD...: runs CMD with stdout in OUT, stderr in
+# OUT.err, behind the caller's "${pre[@]}" (timeout, taskset) and, if
+# CGROUP_PROCS is not empty, moved into that cgroup first (by the same
+# wrapper for every column, so all pay the same), and sets $rc, $wall, $cpu
+# (user + system seconds of CMD and every descendant it waited for, so
+# vmsandbox's supervisor and the program together; 10 ms resolution) and
+# $maxrss_kb (the largest RSS of any of them) and $minflt (their minor
+# faults, summed).
+# $child holds the pid while it runs, for the caller's trap to end it.
+launch() {
+	local procs=$1 out=$2 t0 t1
+	shift 2
+	t0=$(now)
+	"${pre[@]}" /usr/bin/time -o "$out.time" -f '%U %S %M %R' \
+		bash -c 'p=$1; shift; [ -n "$p" ] && echo $$ >"$p"; exec "$@"' _ "$procs" "$@" \
+		>"$out" 2>"$out.err" &
+	child=$!
+	{ wait "$child"; } 2>/dev/null
+	rc=$?
+	child=
+	t1=$(now)
+	wall=$(calc "$t1" - "$t0" %.6f)
+	read -r cpu maxrss_kb minflt < <(tail -n 1 "$out.time" 2>/dev/null |
+		awk 'NF == 4 { printf "%.2f %s %s\n", $1 + $2, $3, $4; exit } { print "n/a n/a n/a" }')
+}
+
 # row LABEL V1 V2 ...: one table row, label left-aligned, values right-aligned.
 row() {
 	local label=$1

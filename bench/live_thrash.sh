@@ -223,26 +223,6 @@ kernel_run_down() {
 vmstat_get() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
 # ---- the three runs ---------------------------------------------------------
-# launch CGROUP_PROCS OUT CMD...: runs CMD (optionally moved into a cgroup
-# first, by the same wrapper for every column) and sets $rc, $wall and $cpu
-# (user + system seconds of CMD and every descendant it waited for, so
-# vmsandbox's supervisor and the program together; 10 ms resolution).
-launch() {
-	local procs=$1 out=$2 t0 t1
-	shift 2
-	t0=$(now)
-	"${pre[@]}" /usr/bin/time -o "$out.time" -f '%U %S' \
-		bash -c 'p=$1; shift; [ -n "$p" ] && echo $$ >"$p"; exec "$@"' _ "$procs" "$@" \
-		>"$out" 2>"$out.err" &
-	child=$!
-	{ wait "$child"; } 2>/dev/null
-	rc=$?
-	child=
-	t1=$(now)
-	wall=$(calc "$t1" - "$t0" %.6f)
-	cpu=$(tail -n 1 "$out.time" 2>/dev/null | awk 'NF == 2 { printf "%.2f", $1 + $2; exit } { print "n/a" }')
-}
-
 # parse_out FILE: "prog_s paging_s majflt checksum errors" from live_thrash's
 # output; paging_s is every phase but the first write pass (no swap-ins there).
 parse_out() {
