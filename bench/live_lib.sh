@@ -86,14 +86,16 @@ EOF
 # vmsandbox's supervisor and the program together; 10 ms resolution) and
 # $maxrss_kb (the largest RSS of any of them) and $minflt (their minor
 # faults, summed).
-# $child holds the pid while it runs, for the caller's trap to end it.
+# $child holds the pid while it runs, for the caller's trap to end it.  The
+# callers' fds 3 (saved stderr) and 9 (the benchmark lock) are not passed on:
+# a workload left running by a killed script must not hold the lock.
 launch() {
 	local procs=$1 out=$2 t0 t1
 	shift 2
 	t0=$(now)
 	"${pre[@]}" /usr/bin/time -o "$out.time" -f '%U %S %M %R' \
 		bash -c 'p=$1; shift; [ -n "$p" ] && echo $$ >"$p"; exec "$@"' _ "$procs" "$@" \
-		>"$out" 2>"$out.err" &
+		>"$out" 2>"$out.err" 3>&- 9>&- &
 	child=$!
 	{ wait "$child"; } 2>/dev/null
 	rc=$?

@@ -62,8 +62,11 @@ export PYTHONHASHSEED=0
 
 child=
 teardown() {
+	# A signal may arrive inside launch's { wait; } 2>/dev/null.
+	exec 2>&3
 	if [ -n "$child" ]; then
-		kill -KILL "$child" 2>/dev/null
+		# timeout(1) passes the signal on to its whole process group.
+		kill -TERM "$child" 2>/dev/null
 		wait "$child" 2>/dev/null
 	fi
 	if [ "$keep" = 1 ]; then
@@ -72,6 +75,7 @@ teardown() {
 		rm -rf "$work"
 	fi
 }
+exec 3>&2
 trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

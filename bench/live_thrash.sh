@@ -81,15 +81,24 @@ state_add() { echo "$*" >>"$statefile"; state_written=1; }
 
 zram_swapoff() {
 	[ -n "$zdev" ] || return 0
-	if grep -q "^/dev/$zdev " /proc/swaps; then
-		swapoff "/dev/$zdev" || echo "live_thrash.sh: WARNING: swapoff /dev/$zdev failed" >&2
+	if grep -q "^/dev/$zdev " /proc/swaps && ! swapoff "/dev/$zdev"; then
+		echo "live_thrash.sh: WARNING: swapoff /dev/$zdev failed" >&2
+		return 1
 	fi
 	echo 1 >"/sys/block/$zdev/reset" 2>/dev/null
 }
 
+# Runs on every exit (trap EXIT; INT/TERM/HUP exit through it).  Order
+# matters: the workload must be gone before its cgroup can be removed, and
+# its swapped pages freed before swapoff (which would otherwise have to bring
+# 50 MB back into a 16 MiB cgroup).
 teardown() {
+	local ok=1
+	# A signal may arrive inside launch's { wait; } 2>/dev/null.
+	exec 2>&3
 	if [ -n "$child" ]; then
-		kill -KILL "$child" 2>/dev/null
+		# timeout(1) passes the signal on to its whole process group.
+		kill -TERM "$child" 2>/dev/null
 		wait "$child" 2>/dev/null
 		child=
 	fi
@@ -100,25 +109,34 @@ teardown() {
 	fi
 	if [ -n "$cg" ] && [ -d "$cg" ]; then
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			# Anything still in the cgroup is the workload we started.
+			xargs -r kill -KILL <"$cg/cgroup.procs" 2>/dev/null
 			rmdir "$cg" 2>/dev/null && break
 			sleep 0.2
 		done
-		[ -d "$cg" ] && echo "live_thrash.sh: WARNING: could not remove cgroup $cg" >&2
+		[ -d "$cg" ] && { echo "live_thrash.sh: WARNING: could not remove cgroup $cg" >&2; ok=0; }
 	fi
 	cg=
-	zram_swapoff
+	zram_swapoff || ok=0
 	if [ -n "$zdev" ] && [ "$zhot" = 1 ]; then
 		echo "${zdev#zram}" >/sys/class/zram-control/hot_remove 2>/dev/null ||
-			echo "live_thrash.sh: WARNING: could not hot-remove $zdev" >&2
+			{ echo "live_thrash.sh: WARNING: could not hot-remove $zdev" >&2; ok=0; }
 	fi
 	zdev=
-	[ "$state_written" = 1 ] && rm -f "$statefile"
+	if [ "$state_written" = 1 ]; then
+		if [ "$ok" = 1 ]; then
+			rm -f "$statefile"
+		else
+			echo "live_thrash.sh: left over: $(tr '\n' ' ' <"$statefile"); the next run removes them" >&2
+		fi
+	fi
 	if [ "$keep" = 1 ]; then
 		echo "(raw outputs kept in $work)"
 	else
 		rm -rf "$work"
 	fi
 }
+exec 3>&2
 trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -137,6 +155,8 @@ cleanup_stale_state() {
 				exit 1
 			fi
 			[ -d "$arg" ] && rmdir "$arg" ;;
+		work)
+			case $arg in /tmp/vms-live-thrash.*) rm -rf "$arg" ;; esac ;;
 		zram)
 			grep -q "^/dev/$arg " /proc/swaps && swapoff "/dev/$arg"
 			[ -e "/sys/block/$arg/reset" ] && echo 1 >"/sys/block/$arg/reset"
@@ -183,6 +203,7 @@ zram_setup() {
 		kernel_why="no free zram device (modprobe zram, or load the module with num_devices=1)"
 		return 1
 	fi
+	state_add work "$work"
 	state_add zram "$zdev" "$zhot"
 	if ! grep -qw lz4 "/sys/block/$zdev/comp_algorithm"; then
 		kernel_why="zram has no lz4 here ($(cat "/sys/block/$zdev/comp_algorithm"))"
@@ -309,8 +330,9 @@ run_kernel_once() {
 	fi
 	in0=$(vmstat_get pswpin)
 	out0=$(vmstat_get pswpout)
-	( while :; do read -r l <"/sys/block/$zdev/mm_stat"; echo "$l"; sleep 0.1; done ) \
-		>"$work/kernel.$1.mm_stat" 2>/dev/null &
+	# Ends by itself if this script is SIGKILLed.
+	( while kill -0 $$; do read -r l <"/sys/block/$zdev/mm_stat"; echo "$l"; sleep 0.1; done ) \
+		>"$work/kernel.$1.mm_stat" 2>/dev/null 3>&- 9>&- &
 	sampler=$!
 	launch "$cg/cgroup.procs" "$out" "$bin" "${workload_args[@]}"
 	kill "$sampler"
