@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# launch() reads the caller's pre[] and sets globals for it:
+# shellcheck disable=SC2034,SC2154
 # Helpers shared by bench/live_thrash.sh and bench/live_python.sh (sourced,
 # not run).  Numbers are passed around as text; "n/a" is a valid value
 # everywhere and propagates through ratio/sub/div.
