@@ -1,0 +1,118 @@
+# shellcheck shell=bash
+# launch() reads the caller's pre[] and sets globals for it:
+# shellcheck disable=SC2034,SC2154
+# Helpers shared by bench/live_thrash.sh and bench/live_python.sh (sourced,
+# not run).  Numbers are passed around as text; "n/a" is a valid value
+# everywhere and propagates through ratio/sub/div.
+
+# median: the median of the numbers on stdin ("n/a" lines ignored).
+median() {
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "n/a"; exit }
+			if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]
+			else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+# calc A OP B [FMT]: A OP B for OP in / - *, formatted with FMT (printf,
+# default %.4g); "n/a" if A or B is n/a, "-" for a division by zero or
+# when A or B is "-".
+calc() {
+	awk -v a="$1" -v op="$2" -v b="$3" -v fmt="${4:-%.4g}" 'BEGIN {
+		if (a == "n/a" || b == "n/a" || a == "" || b == "") { print "n/a"; exit }
+		if (a == "-" || b == "-") { print "-"; exit }
+		if (op == "/") { if (b + 0 == 0) { print "-"; exit } r = a / b }
+		else if (op == "-") r = a - b
+		else if (op == "*") r = a * b
+		printf fmt "\n", r
+	}'
+}
+
+# now: wall-clock seconds with microseconds, without a fork.
+now() {
+	printf '%s\n' "${EPOCHREALTIME/,/.}"
+}
+
+# vms_probe VMS TMPDIR: 0 if `VMS --frames 4096 --report R --quiet -- /bin/true`
+# exits 0 and writes a report with a "faults" object; otherwise 1, with the
+# reason on stdout (the tool's first line of stderr, or what is missing).
+vms_probe() {
+	local vms=$1 dir=$2 rc
+	if [ ! -x "$vms" ]; then
+		echo "$vms not built"
+		return 1
+	fi
+	rm -f "$dir/probe.json"
+	"$vms" --frames 4096 --report "$dir/probe.json" --quiet -- /bin/true \
+		>/dev/null 2>"$dir/probe.err"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "exit status $rc: $(head -n 1 "$dir/probe.err")"
+		return 1
+	fi
+	if ! report_get "$dir/probe.json" faults.total >/dev/null; then
+		echo "no usable JSON report from --report"
+		return 1
+	fi
+	return 0
+}
+
+# report_get FILE KEY.PATH...: prints each dotted key of a vmsandbox JSON
+# report on its own line ("n/a" where absent); status 1 if the file does not
+# parse.  Needs python3 (any: only the json module is used).
+report_get() {
+	local file=$1
+	shift
+	"${VMS_BENCH_PY:-python3}" - "$file" "$@" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        r = json.load(f)
+except Exception as e:
+    sys.exit(1)
+for key in sys.argv[2:]:
+    v = r
+    for part in key.split("."):
+        v = v.get(part) if isinstance(v, dict) else None
+    print("n/a" if v is None or isinstance(v, (dict, list)) else v)
+EOF
+}
+
+# launch CGROUP_PROCS OUT CMD...: runs CMD with stdout in OUT, stderr in
+# OUT.err, behind the caller's "${pre[@]}" (timeout, taskset) and, if
+# CGROUP_PROCS is not empty, moved into that cgroup first (by the same
+# wrapper for every column, so all pay the same), and sets $rc, $wall, $cpu
+# (user + system seconds of CMD and every descendant it waited for, so
+# vmsandbox's supervisor and the program together; 10 ms resolution) and
+# $maxrss_kb (the largest RSS of any of them) and $minflt (their minor
+# faults, summed).
+# $child holds the pid while it runs, for the caller's trap to end it.  The
+# callers' fds 3 (saved stderr) and 9 (the benchmark lock) are not passed on:
+# a workload left running by a killed script must not hold the lock.
+launch() {
+	local procs=$1 out=$2 t0 t1
+	shift 2
+	t0=$(now)
+	"${pre[@]}" /usr/bin/time -o "$out.time" -f '%U %S %M %R' \
+		bash -c 'p=$1; shift; [ -n "$p" ] && echo $$ >"$p"; exec "$@"' _ "$procs" "$@" \
+		>"$out" 2>"$out.err" 3>&- 9>&- &
+	child=$!
+	{ wait "$child"; } 2>/dev/null
+	rc=$?
+	child=
+	t1=$(now)
+	wall=$(calc "$t1" - "$t0" %.6f)
+	read -r cpu maxrss_kb minflt < <(tail -n 1 "$out.time" 2>/dev/null |
+		awk 'NF == 4 { printf "%.2f %s %s\n", $1 + $2, $3, $4; exit } { print "n/a n/a n/a" }')
+}
+
+# row LABEL V1 V2 ...: one table row, label left-aligned, values right-aligned.
+row() {
+	local label=$1
+	shift
+	printf '%-34s' "$label"
+	printf ' %12s' "$@"
+	printf '\n'
+}
