@@ -261,6 +261,14 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	 * would have the new page dropped.  Wait for the agent's reply. */
 	if (vms_drop_pending(p, addr & ~(uint64_t)(VMS_PAGE - 1)))
 		return -EAGAIN;
+	/* Dirty-bit emulation costs a second fault for every page read in and
+	 * then written.  When most clean swap-ins are written soon after (a
+	 * refcounting interpreter writes whatever it reads), it costs more than
+	 * the clean drops it saves: swap-ins are then mapped writable and
+	 * counted dirty at once, as a kernel without a dirty bit would. */
+	if (!write && pg->st.swapins_clean >= 4096 &&
+	    pg->st.wp_faults * 4 > pg->st.swapins_clean * 3)
+		write = true;
 	r = reference(pg, p, vpn, write || (flags & VMS_QF_ADOPT), &res);
 	if (r < 0) {
 		if (r == -EAGAIN)
@@ -313,6 +321,8 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 		}
 		/* A read fault maps the page write-protected: it stays clean,
 		 * its swap copy stays valid, and the first write tells us. */
+		if (!write)
+			pg->st.swapins_clean++;
 		return fill_page(pg, p, vpn, pg->page, !write);
 	}
 	return 0;

@@ -155,6 +155,7 @@ struct vms_pager_stats {
 	uint64_t in_fault_ns;
 	uint64_t uffd_faults;         /* messages */
 	uint64_t wp_faults;
+	uint64_t swapins_clean;       /* swap-ins mapped write-protected (clean) */
 	uint64_t spurious_faults;     /* already served when read (another thread's) */
 	uint64_t fault_retries;
 	uint64_t seccomp_notifs;
