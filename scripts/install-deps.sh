@@ -5,7 +5,7 @@ set -eu
 # libelf-dev: the CLI's checks of a program's ELF headers; libseccomp-dev: the
 # live sandbox; the rest are used by the live sandbox's tests.
 PKGS="gcc meson ninja-build pkg-config liblz4-dev libzstd-dev libcmocka-dev python3
-libelf-dev libseccomp-dev sqlite3 xz-utils zstd perl time"
+libelf-dev libseccomp-dev sqlite3 xz-utils zstd perl time procps"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
