@@ -13,7 +13,6 @@
  * same loop.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -378,12 +377,6 @@ static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd
 {
 	int r;
 
-	if (getenv("VMSANDBOX_DEBUG") && (m->event != UFFD_EVENT_PAGEFAULT || p->sock < 0))
-		fprintf(stderr, "[pid %d] event %#x %#llx %#llx %#llx\n", (int)p->pid, m->event,
-			(unsigned long long)m->arg.reserved.reserved1,
-			(unsigned long long)m->arg.reserved.reserved2,
-			(unsigned long long)m->arg.reserved.reserved3);
-
 	switch (m->event) {
 	case UFFD_EVENT_PAGEFAULT:
 		pg->st.uffd_faults++;
@@ -445,12 +438,8 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 	for (i = 0; i < p->nr_queued && !pg->fatal && !p->gone; i++) {
 		int r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
 
-		if (r == -EAGAIN) {
-			if (getenv("VMSANDBOX_DEBUG"))
-				fprintf(stderr, "[pid %d] retry %#llx EAGAIN (%zu queued)\n", (int)p->pid,
-					(unsigned long long)p->queue[i].addr, p->nr_queued);
+		if (r == -EAGAIN)
 			break;
-		}
 		if (r < 0 && !pg->fatal)
 			vms_pager_fatal(pg, r, "cannot serve a fault of process %d", (int)p->pid);
 	}

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "filter.h"
 #include "pager.h"
 #include "vmsandbox/policy.h"
@@ -125,12 +126,6 @@ static void child_fail(int pipe_fd, int stage, int err)
 static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent, int sock_fd,
 		       int pipe_fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
 	int lfd, r;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -143,13 +138,9 @@ static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent,
 	r = vms_seccomp_install(&lfd);
 	if (r < 0)
 		child_fail(pipe_fd, 1, -r);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &lfd, sizeof(int));
-	if (sendmsg(sock_fd, &mh, 0) != 1)
-		child_fail(pipe_fd, 1, errno);
+	r = (int)vms_fdpass_send(sock_fd, "", 1, lfd);
+	if (r != 1)
+		child_fail(pipe_fd, 1, r < 0 ? -r : EPROTO);
 	close(lfd);
 	close(sock_fd);
 	execv(pg->cfg.program_path, pg->cfg.argv);
@@ -158,19 +149,14 @@ static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent,
 
 static int recv_fd(int sock)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
 	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int fd = -1;
+	int fd;
 
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+	if (vms_fdpass_recv(sock, &byte, 1, &fd) != 1) {
+		if (fd >= 0)
+			close(fd);
 		return -EPIPE;
-	c = CMSG_FIRSTHDR(&mh);
-	if (c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
 	return fd >= 0 ? fd : -EPROTO;
 }
 

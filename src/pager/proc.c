@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "pager.h"
 #include "procmem.h"
 #include "uffd.h"
@@ -144,27 +145,10 @@ static int scan_map(void *ctx, const struct vms_map *m)
 static void welcome(struct vms_pager *pg, struct vms_proc *p, int status)
 {
 	struct vms_welcome w = { .magic = VMS_CHANNEL_MAGIC, .status = status };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	struct iovec iov = { .iov_base = &w, .iov_len = sizeof(w) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fd = p->send_uffd && status == 0 ? p->uffd : -1;
 
-	if (p->send_uffd && status == 0) {
-		struct cmsghdr *c;
-
-		memset(cm.buf, 0, sizeof(cm.buf));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &p->uffd, sizeof(int));
-		p->send_uffd = false;
-	}
-	if (sendmsg(p->sock, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(w))
+	p->send_uffd = false;
+	if (vms_fdpass_send(p->sock, &w, sizeof(w), fd) != (ssize_t)sizeof(w))
 		p->gone = true;
 	p->welcomed = true;
 }
@@ -255,24 +239,13 @@ static int arrive(struct vms_pager *pg, struct vms_proc *p, const struct vms_hel
 /* The agent's first message: HELLO with the userfaultfd. */
 int vms_proc_hello(struct vms_pager *pg, struct vms_proc *p)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
 	struct vms_hello h;
-	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
-	struct cmsghdr *c;
-	int uffd = -1, r;
+	int uffd, r;
 	ssize_t n;
 
-	n = recvmsg(p->sock, &mh, MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	n = vms_fdpass_recv(p->sock, &h, sizeof(h), &uffd);
+	if (n == -EAGAIN || n == -EINTR)
 		return 0;
-	c = CMSG_FIRSTHDR(&mh);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&uffd, CMSG_DATA(c), sizeof(int));
 	if (n == (ssize_t)sizeof(h) && h.magic == VMS_CHANNEL_MAGIC &&
 	    (h.flags & VMS_HELLO_FORKED) && uffd < 0) {
 		r = adopt_fork_child(pg, p, &h);
