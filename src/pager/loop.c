@@ -266,12 +266,48 @@ static void after_batch(struct vms_pager *pg)
 	vms_proc_reap_gone(pg);
 }
 
+/*
+ * Whether a fill or a fault waits to be retried.  Most wait for something
+ * the loop will be told about (an agent's reply, the next event), but a
+ * fill refused with EAGAIN because the kernel's mmap_changing count is still
+ * raised is not: the count drops when the thread whose munmap, mremap or
+ * MADV_DONTNEED raised it runs again, after we read its event, and nothing
+ * tells us.  Waiting without a timeout then hangs the faulting thread for
+ * good (seen with zstd -T2: one fill pending, every thread asleep).
+ */
+static bool retry_pending(const struct vms_pager *pg)
+{
+	for (const struct vms_proc *p = pg->procs; p; p = p->next)
+		if (!p->gone && (p->fills || p->nr_queued))
+			return true;
+	return false;
+}
+
+/* The wait before retrying: short at first (the other thread usually runs
+ * within microseconds), doubling to 1 ms while nothing else happens. */
+static const struct timespec *retry_wait(bool pending, struct timespec *ts, long *backoff_ns)
+{
+	if (!pending) {
+		*backoff_ns = 0;
+		return NULL;
+	}
+	*backoff_ns = *backoff_ns ? *backoff_ns * 2 : 20000;
+	if (*backoff_ns > 1000000)
+		*backoff_ns = 1000000;
+	ts->tv_sec = 0;
+	ts->tv_nsec = *backoff_ns;
+	return ts;
+}
+
 static void loop(struct vms_pager *pg)
 {
 	struct epoll_event evs[64];
+	struct timespec ts;
+	long backoff_ns = 0;
 
 	while (!pg->child_done && !pg->fatal) {
-		int n = epoll_wait(pg->epfd, evs, 64, -1);
+		const struct timespec *wait = retry_wait(retry_pending(pg), &ts, &backoff_ns);
+		int n = epoll_pwait2(pg->epfd, evs, 64, wait, NULL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -279,6 +315,8 @@ static void loop(struct vms_pager *pg)
 			vms_pager_fatal(pg, -errno, "epoll_wait");
 			break;
 		}
+		if (n > 0)
+			backoff_ns = 0;
 		for (int i = 0; i < n && !pg->fatal; i++) {
 			struct vms_watch *w = evs[i].data.ptr;
 
