@@ -50,24 +50,40 @@ static inline long sys6(long nr, long a, long b, long c, long d, long e, long f)
 
 #define sys3(nr, a, b, c) sys6(nr, (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
-/* Closes every descriptor of the agent's private table but its own two:
- * the copy of the program's table made at clone time would otherwise keep
- * the program's pipes open after the program closed them. */
-static void close_all_but(int a, int b)
+/* Closes every descriptor of the agent's private table but its own three
+ * (keep[], ascending; a negative one is not open yet): the copy of the
+ * program's table made at clone time would otherwise keep the program's
+ * pipes open after the program closed them. */
+static void close_all_but(int keep[3])
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	long next = 0;
 
-	if (lo > 0)
-		sys3(SYS_close_range, 0, lo - 1, 0);
-	if (hi > lo + 1)
-		sys3(SYS_close_range, lo + 1, hi - 1, 0);
-	sys3(SYS_close_range, hi + 1, ~0U, 0);
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < 0)
+			continue;
+		if (keep[i] > next)
+			sys3(SYS_close_range, next, keep[i] - 1, 0);
+		next = keep[i] + 1;
+	}
+	sys3(SYS_close_range, next, ~0U, 0);
+}
+
+static void sort3(int v[3])
+{
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2 - i; j++)
+			if (v[j] > v[j + 1]) {
+				int t = v[j];
+
+				v[j] = v[j + 1];
+				v[j + 1] = t;
+			}
 }
 
 /*
  * DROP: each page leaves the process by UFFDIO_MOVE into the stash (no uffd
  * event, unlike MADV_DONTNEED on the page itself), then the stash is emptied
- * at once.  A page MOVE refuses (shared copy-on-write after fork: EBUSY; not
+ * at once (no event either: the stash has its own uffd, see shim.c).  A page MOVE refuses (shared copy-on-write after fork: EBUSY; not
  * writable: EINVAL) is discarded with MADV_DONTNEED instead; a page already
  * gone (unmapped: ENOENT) needs nothing.  UFFDIO_MOVE must be called from
  * inside the process: the kernel refuses it (EINVAL) from another mm.
@@ -83,7 +99,7 @@ static long drop(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 		long r = -11;
 
 		for (int tries = 0; r == -11 /* EAGAIN */ && tries < 1000; tries++) {
-			r = sys3(SYS_ioctl, ctx->uffd, UFFDIO_MOVE, &mv);
+			r = sys3(SYS_ioctl, ctx->stash_uffd, UFFDIO_MOVE, &mv);
 			if (r == -11)
 				sys3(SYS_sched_yield, 0, 0, 0);
 		}
@@ -181,9 +197,11 @@ int vms_agent_main(void *arg)
 	struct vms_agent_req q;
 	struct vms_agent_reply r;
 	bool welcomed = false;
+	int keep[3] = { ctx->sock, ctx->uffd, ctx->stash_uffd };
 	long n;
 
-	close_all_but(ctx->sock, ctx->uffd);
+	sort3(keep);
+	close_all_but(keep);
 	ctx->hello.agent_tid = (int32_t)sys3(SYS_gettid, 0, 0, 0);
 	if (send_hello(ctx) != sizeof(ctx->hello)) {
 		release_constructor(ctx, -71); /* EPROTO */

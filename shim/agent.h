@@ -8,8 +8,9 @@
 struct vms_agent_ctx {
 	int sock;                 /* the agent's channel to the supervisor */
 	int uffd;                 /* kept open: see agent.c */
+	int stash_uffd;           /* the stash's own uffd (shim.c), for UFFDIO_MOVE */
 	int tgid;
-	uint64_t stash;           /* VMS_STASH_PAGES pages, registered by the supervisor */
+	uint64_t stash;           /* VMS_STASH_PAGES pages, registered with stash_uffd */
 	int state;                /* futex: 0 while waiting for the welcome, then 1 */
 	int status;               /* the welcome's status, or -errno of the handshake */
 	struct vms_hello hello;   /* prepared by the constructor, sent by the agent */

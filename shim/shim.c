@@ -76,6 +76,36 @@ static int connect_supervisor(const char *name)
 }
 
 /*
+ * The stash's own userfaultfd.  UFFDIO_MOVE needs its destination registered
+ * with the uffd it is called on, so the stash must be registered somewhere;
+ * with the program's uffd, every emptying of the stash (MADV_DONTNEED) would
+ * be a REMOVE event, and until the supervisor has read it and the agent has
+ * run again, the kernel refuses every fill of this process with EAGAIN
+ * (mmap_changing): one eviction batch stalled the faults of all threads.  A
+ * second uffd without EVENT_REMOVE has no events at all.  Registered in WP
+ * mode like the program's memory, because MOVE requires both mappings to
+ * have the same page protection and WP mode makes a mapping write-notify.
+ * Fork does not copy the registration (no EVENT_FORK): a child makes its own.
+ */
+static int open_stash_uffd(void *stash)
+{
+	enum vms_uffd_source how;
+	uint64_t ioctls, features;
+	int fd, r;
+
+	r = vms_uffd_open(0, &fd, &how);
+	if (r < 0)
+		die("userfaultfd for the stash", -r);
+	r = vms_uffd_handshake(fd, UFFD_FEATURE_MOVE, 0, &features, &ioctls);
+	if (r == 0)
+		r = vms_uffd_register(fd, (uintptr_t)stash, (uint64_t)VMS_STASH_PAGES * 4096,
+				      UFFDIO_REGISTER_MODE_WP, NULL);
+	if (r < 0)
+		die("cannot register the stash with userfaultfd", -r);
+	return fd;
+}
+
+/*
  * Maps the agent's stack, connects, starts the agent and waits for the
  * supervisor's welcome.  uffd < 0 for a fork child, whose userfaultfd the
  * supervisor received with the fork event and sends back with the welcome.
@@ -83,6 +113,7 @@ static int connect_supervisor(const char *name)
 static void start_agent(const char *name, int uffd, uint64_t features, void *stash,
 			uint32_t flags)
 {
+	int stash_uffd = open_stash_uffd(stash);
 	struct vms_agent_ctx *ctx;
 	void *stack;
 	int sock;
@@ -97,6 +128,7 @@ static void start_agent(const char *name, int uffd, uint64_t features, void *sta
 	ctx = stack;
 	ctx->sock = sock;
 	ctx->uffd = uffd;
+	ctx->stash_uffd = stash_uffd;
 	ctx->tgid = getpid();
 	ctx->stash = (uintptr_t)stash;
 	ctx->hello.magic = VMS_CHANNEL_MAGIC;
@@ -120,6 +152,7 @@ static void start_agent(const char *name, int uffd, uint64_t features, void *sta
 		die("the vmsandbox supervisor refused this process", -ctx->status);
 	if (uffd >= 0)
 		close(uffd);
+	close(stash_uffd);
 	close(sock);
 }
 

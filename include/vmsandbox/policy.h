@@ -54,6 +54,14 @@ struct vms_policy_ops {
 	vms_frame_t (*victim)(void *state, const struct vms_ref *ref);
 	void (*inserted)(void *state, vms_frame_t f, const struct vms_ref *ref);
 	void (*removed)(void *state, vms_frame_t f);
+	/* victim() chose f, but its page could not leave (the live backend
+	 * refused for now): f stays resident and goes back to the policy as a
+	 * page just used, and whatever victim() recorded about its eviction
+	 * (a ghost) is forgotten.  NULL: inserted() does exactly that. */
+	void (*reinstate)(void *state, vms_frame_t f, const struct vms_ref *ref);
+	/* Optional, for tests (vms_mm_check): the policy's own invariants.
+	 * Returns 0, or -EUCLEAN with what is wrong in msg. */
+	int (*check)(const void *state, char *msg, size_t msglen);
 };
 
 /* A policy instance: the ops and their state. */

@@ -326,7 +326,10 @@ undo:
 		struct vms_ref back = { .key = vms_key(as->id, vpn), .time = ref->time,
 					.next_use = VMS_TIME_NEVER, .write = false };
 
-		mm->policy.ops->inserted(mm->policy.state, v, &back);
+		if (mm->policy.ops->reinstate)
+			mm->policy.ops->reinstate(mm->policy.state, v, &back);
+		else
+			mm->policy.ops->inserted(mm->policy.state, v, &back);
 	}
 	return r;
 }
@@ -470,6 +473,11 @@ int vms_mm_populate(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn)
 	ref.time = mm->stats.references;
 	ref.next_use = VMS_TIME_NEVER;
 	ref.write = false;
+	/* A page entering the cache is a miss to the policy even when nobody
+	 * waits for it: ARC keeps |T1|+|B1| <= c only if missed() sees every
+	 * page that inserted() puts in T1. */
+	if (mm->policy.ops->missed)
+		mm->policy.ops->missed(mm->policy.state, &ref);
 	mm->policy.ops->inserted(mm->policy.state, f, &ref);
 	return 1;
 }
@@ -781,5 +789,7 @@ int vms_mm_check(struct vms_mm *mm, char *msg, size_t msglen)
 		}
 	}
 	free(c.slot_refs);
+	if (r == 0 && mm->policy.ops->check)
+		r = mm->policy.ops->check(mm->policy.state, msg, msglen);
 	return r;
 }

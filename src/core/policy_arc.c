@@ -41,6 +41,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "framelist.h"
@@ -295,6 +296,96 @@ static void arc_inserted(void *state, vms_frame_t f, const struct vms_ref *ref)
 	s->x_to_t2 = false;
 }
 
+/*
+ * The backend refused to evict f after victim(): f goes back to the MRU end
+ * of the list it came from (a page just used), and the ghost victim() made
+ * for it is deleted, so that the key is not resident and a ghost at once.
+ * What missed() did for the faulting page stands: the retried fault calls
+ * it again and finds the ghost gone, as after any other miss.
+ */
+static void arc_reinstate(void *state, vms_frame_t f, const struct vms_ref *ref)
+{
+	struct arc *s = state;
+	uint32_t n = ghost_find(s, s->fkey[f]);
+	enum arc_list to = ARC_T1;
+
+	(void)ref;
+	if (n != ARC_SLOT_EMPTY) {
+		to = s->glist[n] == ARC_B2 ? ARC_T2 : ARC_T1;
+		ghost_del(s, n);
+	}
+	vms_flist_push_tail(to == ARC_T2 ? &s->t2 : &s->t1, s->flink, f);
+	s->flist[f] = (uint8_t)to;
+}
+
+static int arc_fail(char *msg, size_t msglen, const char *what, uint32_t a, uint32_t b)
+{
+	snprintf(msg, msglen, "arc: %s (%u, %u)", what, a, b);
+	return -EUCLEAN;
+}
+
+/* Walks one list: every member carries the list's tag; returns the count. */
+static uint32_t arc_walk(const struct vms_flist *l, const struct vms_flink *k,
+			 const uint8_t *tag, uint8_t want, uint32_t limit, bool *ok)
+{
+	uint32_t count = 0;
+	vms_frame_t x = l->head;
+
+	if (x == VMS_FRAME_NONE)
+		return 0;
+	do {
+		if (tag[x] != want || ++count > limit) {
+			*ok = false;
+			return count;
+		}
+		x = k[x].next;
+	} while (x != l->head);
+	return count;
+}
+
+/*
+ * The paper's invariants, and the structures agreeing with each other.  Not
+ * checked: that no resident key is also a ghost, nor two ghosts one key.  A
+ * discarded page's ghost outlives it (the policy is not told about unmaps of
+ * evicted pages), and mremap moves keys without a miss; such a stale ghost
+ * only costs a wrong adaptation of p once, never a bound.
+ */
+static int arc_check(const void *state, char *msg, size_t msglen)
+{
+	const struct arc *s = state;
+	uint32_t t1 = s->t1.len, t2 = s->t2.len, b1 = s->b1.len, b2 = s->b2.len, nfree = 0;
+	bool ok = true;
+
+	if (t1 + t2 > s->c)
+		return arc_fail(msg, msglen, "|T1|+|T2| > c", t1 + t2, s->c);
+	if (t1 + b1 > s->c)
+		return arc_fail(msg, msglen, "|T1|+|B1| > c", t1 + b1, s->c);
+	if (t1 + t2 + b1 + b2 > 2 * s->c)
+		return arc_fail(msg, msglen, "directory larger than 2c", t1 + t2 + b1 + b2, s->c);
+	if (arc_walk(&s->t1, s->flink, s->flist, ARC_T1, s->c, &ok) != t1 || !ok ||
+	    arc_walk(&s->t2, s->flink, s->flist, ARC_T2, s->c, &ok) != t2 || !ok)
+		return arc_fail(msg, msglen, "T1/T2 lists and lengths disagree", t1, t2);
+	if (arc_walk(&s->b1, s->glink, s->glist, ARC_B1, s->c, &ok) != b1 || !ok ||
+	    arc_walk(&s->b2, s->glink, s->glist, ARC_B2, s->c, &ok) != b2 || !ok)
+		return arc_fail(msg, msglen, "B1/B2 lists and lengths disagree", b1, b2);
+	for (uint32_t n = s->gfree; n != VMS_FRAME_NONE && nfree <= s->c; n = s->glink[n].next)
+		nfree++;
+	if (nfree + b1 + b2 != s->c)
+		return arc_fail(msg, msglen, "ghost nodes free + used != c", nfree, b1 + b2);
+	for (uint32_t n = 0; n < s->c; n++) {
+		uint32_t i = slot_home(s, s->gkey[n]);
+
+		if (s->glist[n] == ARC_NONE)
+			continue;
+		/* In the probe run of its key (two ghosts may share a key). */
+		while (s->slot[i] != n && s->slot[i] != ARC_SLOT_EMPTY)
+			i = (i + 1) & s->slot_mask;
+		if (s->slot[i] != n)
+			return arc_fail(msg, msglen, "a ghost the table does not find", n, 0);
+	}
+	return 0;
+}
+
 static void arc_removed(void *state, vms_frame_t f)
 {
 	struct arc *s = state;
@@ -348,5 +439,7 @@ const struct vms_policy_ops vms_policy_arc = {
 	.missed = arc_missed,
 	.victim = arc_victim,
 	.inserted = arc_inserted,
+	.reinstate = arc_reinstate,
+	.check = arc_check,
 	.removed = arc_removed,
 };

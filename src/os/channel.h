@@ -19,7 +19,7 @@
 
 #define VMS_CHANNEL_ENV      "VMSANDBOX_SOCKET"
 #define VMS_CHANNEL_MAGIC    0x564d5342u   /* "VMSB" */
-#define VMS_CHANNEL_VERSION  1
+#define VMS_CHANNEL_VERSION  2
 
 /* Pages dropped by one DROP request, and the size of the stash they are
  * moved into (UFFDIO_MOVE, which makes no uffd event) before the agent
@@ -37,7 +37,8 @@ struct vms_hello {
 	int32_t agent_tid;       /* the agent's own syscalls are let through */
 	uint32_t flags;          /* VMS_HELLO_* */
 	uint64_t features;       /* UFFD features enabled on the attached fd */
-	uint64_t stash_addr;     /* VMS_STASH_PAGES pages, anonymous private, not registered yet */
+	uint64_t stash_addr;     /* VMS_STASH_PAGES pages, anonymous private, registered with
+				  * the agent's own stash uffd: never the supervisor's */
 	uint64_t agent_stack;    /* the agent's own memory: never registered */
 	uint64_t agent_stack_len;
 };

@@ -167,10 +167,12 @@ int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr)
 	return 0;
 }
 
-static int classify_to_retry(struct vms_proc *p, int r)
+static int classify_to_retry(struct vms_pager *pg, struct vms_proc *p, int r)
 {
 	switch (vms_uffd_classify(r)) {
 	case VMS_UFFD_RETRY:
+		pg->uffd_busy = true;
+		return -EAGAIN;
 	case VMS_UFFD_HOLE:      /* unmapped under us: its event comes next */
 		return -EAGAIN;
 	case VMS_UFFD_GONE:
@@ -204,7 +206,7 @@ static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 		return -EAGAIN;   /* no agent yet to take the batch */
 	r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
 	if (r < 0)
-		return classify_to_retry(p, r);
+		return classify_to_retry(pg, p, r);
 	fd = memfd(p);
 	r = fd < 0 ? -ESRCH : vms_procmem_pread(fd, addr, buf, VMS_PAGE);
 	if (r < 0) {

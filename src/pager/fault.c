@@ -101,6 +101,7 @@ static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, 
 	switch (vms_uffd_classify(err)) {
 	case VMS_UFFD_RETRY:
 		pg->st.fault_retries++;
+		pg->uffd_busy = true;
 		return defer_fill(p, vpn, data, wp);
 	case VMS_UFFD_EXISTS:
 		/* Present already: nothing to put there. */
@@ -232,8 +233,10 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	if (r < 0)
 		return r;
 	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, false);
-	if (r < 0 && vms_uffd_classify(r) == VMS_UFFD_RETRY)
+	if (r < 0 && vms_uffd_classify(r) == VMS_UFFD_RETRY) {
+		pg->uffd_busy = true;
 		return -EAGAIN;
+	}
 	return 0;
 }
 
@@ -426,6 +429,7 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 			done = fill_range(pg, p, f->vpn, f->vpn + 1, f->zero ? NULL : f->data, true,
 					  f->wp, &err);
 			if (done == 0 && vms_uffd_classify(err) == VMS_UFFD_RETRY) {
+				pg->uffd_busy = true;
 				pp = &f->next;
 				continue;
 			}

@@ -11,6 +11,7 @@
  * because the agent holds the userfaultfd open (shim/agent.c): no process
  * ever runs on with zero pages where its data was.
  */
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -181,6 +182,12 @@ static int launch(struct vms_pager *pg, const sigset_t *orig_mask)
 		child_main(pg, orig_mask, parent, sp[1], ep[1]);
 	}
 	pg->child = pid;
+	if (getenv("VMS_PIN")) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(sched_getcpu(), &one);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
 	close(sp[1]);
 	close(ep[1]);
 	pg->seccomp_fd = recv_fd(sp[0]);
@@ -267,24 +274,16 @@ static void after_batch(struct vms_pager *pg)
 }
 
 /*
- * Whether a fill or a fault waits to be retried.  Most wait for something
- * the loop will be told about (an agent's reply, the next event), but a
- * fill refused with EAGAIN because the kernel's mmap_changing count is still
- * raised is not: the count drops when the thread whose munmap, mremap or
- * MADV_DONTNEED raised it runs again, after we read its event, and nothing
- * tells us.  Waiting without a timeout then hangs the faulting thread for
- * good (seen with zstd -T2: one fill pending, every thread asleep).
+ * The wait for the next event.  Fills and faults that wait for something the
+ * loop will be told about (an agent's reply, the next event) wait without a
+ * timeout.  But an ioctl refused with EAGAIN because the kernel's
+ * mmap_changing count is still raised is not: the count drops when the
+ * thread whose munmap, mremap or MADV_DONTNEED raised it runs again, after we
+ * read its event, and nothing tells us.  Waiting without a timeout then hangs
+ * the faulting thread for good (seen with zstd -T2: one fill pending, every
+ * thread asleep).  So after such a refusal the wait is short at first (the
+ * other thread usually runs within microseconds), doubling to 1 ms.
  */
-static bool retry_pending(const struct vms_pager *pg)
-{
-	for (const struct vms_proc *p = pg->procs; p; p = p->next)
-		if (!p->gone && (p->fills || p->nr_queued))
-			return true;
-	return false;
-}
-
-/* The wait before retrying: short at first (the other thread usually runs
- * within microseconds), doubling to 1 ms while nothing else happens. */
 static const struct timespec *retry_wait(bool pending, struct timespec *ts, long *backoff_ns)
 {
 	if (!pending) {
@@ -306,8 +305,10 @@ static void loop(struct vms_pager *pg)
 	long backoff_ns = 0;
 
 	while (!pg->child_done && !pg->fatal) {
-		const struct timespec *wait = retry_wait(retry_pending(pg), &ts, &backoff_ns);
+		const struct timespec *wait = retry_wait(pg->uffd_busy, &ts, &backoff_ns);
 		int n = epoll_pwait2(pg->epfd, evs, 64, wait, NULL);
+
+		pg->uffd_busy = false;   /* set again by whatever is refused again */
 
 		if (n < 0) {
 			if (errno == EINTR)

@@ -215,13 +215,6 @@ static int arrive(struct vms_pager *pg, struct vms_proc *p, const struct vms_hel
 	r = vms_pager_watch(pg, p->uffd, &p->uffd_watch);
 	if (r < 0)
 		return r;
-	/* The stash's registration mode must equal the program's: WP mode
-	 * makes a mapping write-notify (a read-only vm_page_prot), and
-	 * UFFDIO_MOVE refuses mappings whose protections differ (EINVAL). */
-	r = vms_uffd_register(p->uffd, p->stash_addr, (uint64_t)VMS_STASH_PAGES * VMS_PAGE,
-			      REGISTER_MODE, NULL);
-	if (r < 0)
-		return r;
 	p->heap_end = read_start_brk(p->pid);
 	r = vms_procmem_for_each_map(p->pid, scan_map, &c);
 	if (r < 0)
