@@ -11,7 +11,6 @@
  * because the agent holds the userfaultfd open (shim/agent.c): no process
  * ever runs on with zero pages where its data was.
  */
-#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -182,12 +181,6 @@ static int launch(struct vms_pager *pg, const sigset_t *orig_mask)
 		child_main(pg, orig_mask, parent, sp[1], ep[1]);
 	}
 	pg->child = pid;
-	if (getenv("VMS_PIN")) {
-		cpu_set_t one;
-		CPU_ZERO(&one);
-		CPU_SET(sched_getcpu(), &one);
-		sched_setaffinity(0, sizeof(one), &one);
-	}
 	close(sp[1]);
 	close(ep[1]);
 	pg->seccomp_fd = recv_fd(sp[0]);
