@@ -151,11 +151,17 @@ static bool trim_node(struct vms_pagetable *pt, struct vms_pt_node *n, unsigned 
 {
 	unsigned shift = VMS_PT_BITS * (VMS_PT_LEVELS - 1 - level);
 	vms_vpn_t span = (vms_vpn_t)1 << shift;   /* vpns covered by one child */
+	/* Only the children [first, last] overlap [start, end): an unmap of a
+	 * few pages must not scan the whole fan-out at every level. */
+	unsigned first = start > base ? (unsigned)((start - base) >> shift) : 0;
+	vms_vpn_t last_vpn = end - 1 - base;
+	unsigned last = (last_vpn >> shift) >= VMS_PT_FANOUT ? VMS_PT_FANOUT - 1
+							     : (unsigned)(last_vpn >> shift);
 
-	for (unsigned i = 0; i < VMS_PT_FANOUT && n->nr_children; i++) {
+	for (unsigned i = first; i <= last && n->nr_children; i++) {
 		vms_vpn_t cbase = base + (vms_vpn_t)i * span;
 
-		if (!n->child[i] || cbase + span <= start || cbase >= end)
+		if (!n->child[i])
 			continue;
 		bool empty;
 

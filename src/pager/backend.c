@@ -63,6 +63,37 @@ bool vms_drop_pending(const struct vms_proc *p, uint64_t addr)
 	return false;
 }
 
+/* vms_drop_pending() for a fault that will wait for the drop: the batch
+ * holding the page must not wait for its deadline. */
+bool vms_drop_wait(struct vms_proc *p, uint64_t addr)
+{
+	if (batch_has(&p->drop_next, addr)) {
+		p->drop_waited = true;
+		return true;
+	}
+	return vms_drop_pending(p, addr);
+}
+
+/* When the unsent batch must go (0: nothing to send). */
+uint64_t vms_drop_deadline(const struct vms_proc *p)
+{
+	if (p->drop_next.nr == 0 || p->gone || p->sock < 0 ||
+	    p->nr_drops_sent >= VMS_DROPS_IN_FLIGHT)
+		return 0;   /* nothing, or the agent's reply wakes the loop */
+	if (p->drop_waited || p->nr_queued || p->drop_next.nr == VMS_AGENT_MAX_DROP)
+		return 1;   /* now */
+	return p->drop_next.first_ns + VMS_DROP_DELAY_NS;
+}
+
+/* Sends the unsent batch if its time has come (see VMS_DROP_DELAY_NS). */
+void vms_drop_maybe_flush(struct vms_pager *pg, struct vms_proc *p, uint64_t now_ns)
+{
+	uint64_t due = vms_drop_deadline(p);
+
+	if (due && due <= now_ns)
+		vms_drop_flush(pg, p);
+}
+
 /* Sends the batch being filled to the agent. */
 void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 {
@@ -101,6 +132,7 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 	p->drops_sent = b;
 	p->nr_drops_sent++;
 	p->drop_next.nr = 0;
+	p->drop_waited = false;   /* its waiters are woken by the reply */
 	pg->st.agent_calls++;
 	pg->st.drop_batches++;
 }
@@ -163,6 +195,8 @@ int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr)
 		vms_drop_flush(pg, p);
 	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
 		return -EAGAIN;
+	if (p->drop_next.nr == 0)
+		p->drop_next.first_ns = vms_now_ns();
 	p->drop_next.addr[p->drop_next.nr++] = addr;
 	return 0;
 }

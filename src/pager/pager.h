@@ -29,6 +29,13 @@
  * evicted but still in the process, and makes batches grow when the agent
  * is behind. */
 #define VMS_DROPS_IN_FLIGHT 2u
+/* A batch of evicted pages is sent to the agent when it is full, when a
+ * fault waits for one of its pages, or this long after its first page: every
+ * DROP costs two wakeups across CPUs, which a batch of one page per fault
+ * made the largest cost of thrashing.  The pages wait resident in the
+ * process meanwhile, outside the budget, as pages the kernel has decided to
+ * reclaim wait for writeback. */
+#define VMS_DROP_DELAY_NS 2000000u
 
 struct vms_pager_config {
 	uint64_t frames;              /* 0: no budget, observe only */
@@ -94,6 +101,7 @@ struct vms_drop_batch {
 	struct vms_drop_batch *next;
 	uint32_t seq;                 /* of the DROP request, once sent */
 	uint32_t nr;
+	uint64_t first_ns;            /* when its first page was added */
 	uint64_t addr[VMS_AGENT_MAX_DROP];
 };
 
@@ -120,6 +128,7 @@ struct vms_proc {
 
 	uint64_t stash_addr;          /* the agent's stash (VMS_STASH_PAGES pages) */
 	struct vms_drop_batch drop_next;     /* being filled, not sent */
+	bool drop_waited;             /* a fault waits for a page of drop_next */
 	struct vms_drop_batch *drops_sent;   /* waiting for the agent's reply */
 	uint32_t nr_drops_sent;
 
@@ -242,6 +251,9 @@ int vms_fault_queue(struct vms_proc *p, uint64_t addr, uint32_t flags, uint32_t 
 extern const struct vms_mm_backend vms_pager_backend_ops;
 bool vms_stash_contains(const struct vms_proc *p, uint64_t addr);
 bool vms_drop_pending(const struct vms_proc *p, uint64_t addr);
+bool vms_drop_wait(struct vms_proc *p, uint64_t addr);
+void vms_drop_maybe_flush(struct vms_pager *pg, struct vms_proc *p, uint64_t now_ns);
+uint64_t vms_drop_deadline(const struct vms_proc *p);
 int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr);
 void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p);
 bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed);
