@@ -6,6 +6,7 @@
  * report, and exits as the program did.
  */
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,11 @@ int vms_run_main(struct vms_run_options *opts)
 	}
 	if (preflight_uffd() < 0)
 		return VMS_EXIT_INTERNAL;
+	/* Before the program is started: it inherits the set, as with taskset. */
+	if (opts->cpus && sched_setaffinity(0, sizeof(opts->cpu_set), &opts->cpu_set) < 0) {
+		fprintf(stderr, "vmsandbox: --cpus %s: %s\n", opts->cpus, strerror(errno));
+		return VMS_EXIT_INTERNAL;
+	}
 	cfg.frames = opts->frames ? opts->frames : observe_only_frames();
 	cfg.policy = opts->policy;
 	cfg.seed = opts->seed;

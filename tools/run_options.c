@@ -23,6 +23,7 @@ enum {
 	OPT_COMPRESS,
 	OPT_REPORT,
 	OPT_SEED,
+	OPT_CPUS,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +36,7 @@ static const struct option long_options[] = {
 	{ "output",   required_argument, NULL, 'o' },
 	{ "quiet",    no_argument,       NULL, 'q' },
 	{ "seed",     required_argument, NULL, OPT_SEED },
+	{ "cpus",     required_argument, NULL, OPT_CPUS },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -74,6 +76,9 @@ void vms_run_usage(FILE *out)
 	      "  -o, --output FILE      write the summary to FILE instead of stderr\n"
 	      "  -q, --quiet            no summary (--report is still written)\n"
 	      "      --seed N           seed of the random policy (default 1)\n"
+	      "      --cpus LIST        run the program and vmsandbox on these CPUs only\n"
+	      "                         (0, 0-3, 0,2): with one CPU, no fault needs a\n"
+	      "                         wakeup across CPUs (much faster when paging hard)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
 	      "\n"
@@ -148,6 +153,50 @@ static int parse_memory(const char *arg, uint64_t *ret_frames, FILE *err)
 	return 0;
 }
 
+/*
+ * --cpus LIST: CPU numbers and ranges separated by commas, as taskset -c and
+ * cgroup cpusets write them.  Every CPU must be one vmsandbox may run on now.
+ */
+static int parse_cpus(const char *list, struct vms_run_options *opts, FILE *err)
+{
+	cpu_set_t allowed;
+	const char *s = list;
+
+	CPU_ZERO(&opts->cpu_set);
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		CPU_ZERO(&allowed);
+	do {
+		char *end;
+		unsigned long lo, hi;
+
+		if (*s < '0' || *s > '9')
+			return usage_error(err, "--cpus needs CPU numbers like 0, 0-3 or 0,2, "
+					   "not '%s'", list);
+		lo = hi = strtoul(s, &end, 10);
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return usage_error(err, "--cpus '%s': a range needs an end", list);
+			hi = strtoul(end + 1, &end, 10);
+		}
+		if (hi < lo || hi >= CPU_SETSIZE)
+			return usage_error(err, "--cpus '%s': bad range %lu-%lu", list, lo, hi);
+		for (unsigned long c = lo; c <= hi; c++) {
+			if (!CPU_ISSET(c, &allowed))
+				return usage_error(err, "--cpus '%s': CPU %lu is not one this process "
+						   "may run on (see taskset -p $$ or nproc)", list, c);
+			CPU_SET(c, &opts->cpu_set);
+		}
+		s = end;
+		if (*s == ',' && s[1])
+			s++;
+		else if (*s)
+			return usage_error(err, "--cpus needs CPU numbers like 0, 0-3 or 0,2, "
+					   "not '%s'", list);
+	} while (*s);
+	opts->cpus = list;
+	return 0;
+}
+
 static int parse_option(int c, const char *word, struct vms_run_options *opts,
 			bool *ret_done, FILE *err)
 {
@@ -186,6 +235,8 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 	case 'q':
 		opts->quiet = true;
 		break;
+	case OPT_CPUS:
+		return parse_cpus(optarg, opts, err);
 	case OPT_SEED:
 		if (!vms_parse_u64(optarg, &opts->seed))
 			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);

@@ -8,6 +8,7 @@
 #ifndef VMS_RUN_OPTIONS_H
 #define VMS_RUN_OPTIONS_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,8 @@ struct vms_run_options {
 	const char *output_path;    /* -o FILE: summary goes there instead of stderr */
 	bool quiet;                 /* no summary at all (the report is still written) */
 	uint64_t seed;              /* --seed N for the random policy (default 1) */
+	const char *cpus;           /* --cpus LIST as given, NULL: where vmsandbox may run */
+	cpu_set_t cpu_set;          /* --cpus parsed (only with cpus) */
 	char **argv;                /* the program and its arguments (points into main's argv) */
 	char *program_path;         /* argv[0] resolved through PATH, malloc'd */
 };

@@ -71,6 +71,8 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 			(unsigned long long)opts->frames, mib(opts->frames), opts->policy);
 	else
 		fprintf(out, "  budget:          none (observed only), policy %s\n", opts->policy);
+	if (opts->cpus)
+		fprintf(out, "  cpus:            %s\n", opts->cpus);
 	fprintf(out, "  peak resident:   %u frames (%.1f MiB)\n", f.peak_frames, mib(f.peak_frames));
 	fprintf(out, "  faults:          %llu (%llu zero-fill, %llu swap-in, %llu same-filled), "
 		"+%llu pages by fault-around\n",
@@ -181,6 +183,11 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_json_kv_u64(&j, "page_size", VMS_PAGE);
 	vms_json_kv_string(&j, "policy", opts->policy);
 	vms_json_kv_string(&j, "compress", opts->compress);
+	vms_json_key(&j, "cpus");
+	if (opts->cpus)
+		vms_json_string(&j, opts->cpus);
+	else
+		vms_json_null(&j);
 	vms_json_key(&j, "swap_limit_bytes");
 	if (opts->swap_bytes == VMS_RUN_SWAP_UNLIMITED)
 		vms_json_null(&j);

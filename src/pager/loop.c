@@ -12,6 +12,7 @@
  * ever runs on with zero pages where its data was.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -341,7 +342,9 @@ static int wait_events(struct vms_pager *pg, struct epoll_event *evs, int max,
 	uint64_t t0 = vms_now_ns(), now = t0;
 	int n;
 
-	if (*last_gap_ns < VMS_SPIN_WINDOW_NS) {
+	/* On one CPU (taskset -c N vmsandbox ...) polling only delays the
+	 * program, which needs that CPU to fault again. */
+	if (pg->nr_cpus > 1 && *last_gap_ns < VMS_SPIN_WINDOW_NS) {
 		do {
 			n = epoll_wait(pg->epfd, evs, max, 0);
 			if (n != 0) {
@@ -462,6 +465,11 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	if (pg->signal_fd < 0)
 		return -errno;
 	pg->start_ns = vms_now_ns();
+	{
+		cpu_set_t cpus;
+
+		pg->nr_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+	}
 	r = launch(pg, &orig);
 	if (r < 0)
 		return r;

@@ -196,6 +196,7 @@ struct vms_pager {
 	int signal_fd;
 	struct vms_watch listen_watch, seccomp_watch, signal_watch;
 	char sock_name[96];
+	int nr_cpus;                  /* CPUs vmsandbox may run on */
 	bool uffd_busy;               /* an ioctl was refused with EAGAIN (mmap_changing):
 				       * retry on a timer, no event will say when */
 	pid_t child;                  /* the program */

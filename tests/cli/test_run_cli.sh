@@ -70,6 +70,12 @@ expect_usage "unknown policy 'nosuch'; live policies are: fifo clock" --policy n
 expect_usage "--compress needs lz4, zstd or none, not 'bogus'" --compress bogus /bin/true
 expect_usage "--swap needs a size" --swap lots /bin/true
 expect_usage "--seed needs" --seed x /bin/true
+expect_usage "--cpus needs CPU numbers" --cpus x /bin/true
+expect_usage "--cpus needs CPU numbers" --cpus 0, /bin/true
+expect_usage "bad range 1-0" --cpus 1-0 /bin/true
+expect_usage "a range needs an end" --cpus 0- /bin/true
+expect_usage "CPU 1000 is not one" --cpus 1000 /bin/true
+expect_usage "bad range" --cpus 5000 /bin/true
 
 # --help and --version: stdout, status 0.
 "$VMS" --help > "$tmp/out" 2> "$tmp/err"
@@ -87,6 +93,11 @@ if [ "$live" = 1 ]; then
 	[ "$(cat "$tmp/out")" = "--frames" ] && ok || bad "echo --frames printed '$(cat "$tmp/out")'"
 fi
 expect_valid /bin/true
+# --cpus: the program runs on those CPUs only, as under taskset.
+expect_valid --cpus 0 -q nproc
+if [ "$live" = 1 ]; then
+	[ "$(cat "$tmp/out")" = 1 ] && ok || bad "nproc under --cpus 0 printed '$(cat "$tmp/out")'"
+fi
 expect_valid -- /bin/true --help
 expect_valid --memory 64M true
 expect_valid --frames=16 --policy lru --swap none --compress zstd --seed 7 -q true
