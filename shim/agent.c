@@ -121,10 +121,12 @@ static long execute(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 	case VMS_AGENT_DROP:
 		return drop(ctx, q);
 	case VMS_AGENT_MMAP:
+		/* Anonymous (the filter only sends those): fd is ignored, and
+		 * VMS_AGENT_MARK keeps this call from being sent back. */
 		return sys6(SYS_mmap, (long)q->args[0], (long)q->args[1], (long)q->args[2],
-			    (long)q->args[3], (long)q->args[4], (long)q->args[5]);
+			    (long)q->args[3], (long)VMS_AGENT_MARK, (long)q->args[5]);
 	case VMS_AGENT_BRK:
-		return sys3(SYS_brk, q->args[0], 0, 0);
+		return sys3(SYS_brk, q->args[0], VMS_AGENT_MARK, 0);
 	case VMS_AGENT_MADVISE:
 		return sys3(SYS_madvise, q->args[0], q->args[1], q->args[2]);
 	default:

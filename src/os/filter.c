@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "filter.h"
 
 static int has_cap_sys_admin(void)
@@ -47,11 +48,13 @@ int vms_seccomp_install(int *ret_fd)
 	if (r == 0 && has_cap_sys_admin())
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 1,
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 2,
 				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS | MAP_TYPE,
-					     MAP_ANONYMOUS | MAP_PRIVATE));
+					     MAP_ANONYMOUS | MAP_PRIVATE),
+				     SCMP_A4(SCMP_CMP_NE, VMS_AGENT_MARK));
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(brk), 0);
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(brk), 1,
+				     SCMP_A1(SCMP_CMP_NE, VMS_AGENT_MARK));
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 1,
 				     SCMP_A2(SCMP_CMP_EQ, MADV_FREE));
