@@ -87,19 +87,29 @@ static int connect_supervisor(const char *name)
  * have the same page protection and WP mode makes a mapping write-notify.
  * Fork does not copy the registration (no EVENT_FORK): a child makes its own.
  */
-static int open_stash_uffd(void *stash)
+/* A userfaultfd with the API handshake done; dies with `what` on failure. */
+static int open_uffd(uint64_t wanted, uint64_t required, uint64_t *ret_features,
+		     const char *what)
 {
 	enum vms_uffd_source how;
-	uint64_t ioctls, features;
-	int fd, r;
+	uint64_t ioctls;
+	int fd = -1, r;
 
 	r = vms_uffd_open(0, &fd, &how);
-	if (r < 0)
-		die("userfaultfd for the stash", -r);
-	r = vms_uffd_handshake(fd, UFFD_FEATURE_MOVE, 0, &features, &ioctls);
 	if (r == 0)
-		r = vms_uffd_register(fd, (uintptr_t)stash, (uint64_t)VMS_STASH_PAGES * 4096,
-				      UFFDIO_REGISTER_MODE_WP, NULL);
+		r = vms_uffd_handshake(fd, wanted, required, ret_features, &ioctls);
+	if (r < 0)
+		die(what, -r);
+	return fd;
+}
+
+static int open_stash_uffd(void *stash)
+{
+	uint64_t features;
+	int fd = open_uffd(UFFD_FEATURE_MOVE, 0, &features, "userfaultfd for the stash");
+	int r = vms_uffd_register(fd, (uintptr_t)stash, (uint64_t)VMS_STASH_PAGES * 4096,
+				  UFFDIO_REGISTER_MODE_WP, NULL);
+
 	if (r < 0)
 		die("cannot register the stash with userfaultfd", -r);
 	return fd;
@@ -182,10 +192,9 @@ __attribute__((constructor)) static void vms_shim_init(void)
 {
 	const char *name = getenv(VMS_CHANNEL_ENV);
 	sigset_t all, saved;
-	enum vms_uffd_source how;
-	uint64_t ioctls, features;
+	uint64_t features;
 	void *stash;
-	int uffd = -1, r;
+	int uffd;
 
 	if (!name || !*name)
 		return;
@@ -195,12 +204,8 @@ __attribute__((constructor)) static void vms_shim_init(void)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (stash == MAP_FAILED)
 		die("cannot map the stash", errno);
-	r = vms_uffd_open(0, &uffd, &how);
-	if (r == 0)
-		r = vms_uffd_handshake(uffd, VMS_UFFD_FEATURES_WANTED, VMS_UFFD_FEATURES_REQUIRED,
-				       &features, &ioctls);
-	if (r < 0)
-		die("userfaultfd", -r);
+	uffd = open_uffd(VMS_UFFD_FEATURES_WANTED, VMS_UFFD_FEATURES_REQUIRED, &features,
+			 "userfaultfd");
 	/* Kept for fork children, in the library's own data: the program
 	 * may change its environment. */
 	snprintf(shim_socket_name, sizeof(shim_socket_name), "%s", name);

@@ -203,10 +203,8 @@ int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr)
 
 static int classify_to_retry(struct vms_pager *pg, struct vms_proc *p, int r)
 {
-	switch (vms_uffd_classify(r)) {
+	switch (vms_pager_classify(pg, r)) {
 	case VMS_UFFD_RETRY:
-		pg->uffd_busy = true;
-		return -EAGAIN;
 	case VMS_UFFD_HOLE:      /* unmapped under us: its event comes next */
 		return -EAGAIN;
 	case VMS_UFFD_GONE:

@@ -98,10 +98,9 @@ static uint64_t fill_range(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t l
 static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, const void *data,
 		       bool wp, int err)
 {
-	switch (vms_uffd_classify(err)) {
+	switch (vms_pager_classify(pg, err)) {
 	case VMS_UFFD_RETRY:
 		pg->st.fault_retries++;
-		pg->uffd_busy = true;
 		return defer_fill(p, vpn, data, wp);
 	case VMS_UFFD_EXISTS:
 		/* Present already: nothing to put there. */
@@ -233,10 +232,8 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	if (r < 0)
 		return r;
 	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, false);
-	if (r < 0 && vms_uffd_classify(r) == VMS_UFFD_RETRY) {
-		pg->uffd_busy = true;
+	if (r < 0 && vms_pager_classify(pg, r) == VMS_UFFD_RETRY)
 		return -EAGAIN;
-	}
 	return 0;
 }
 
@@ -428,8 +425,7 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 		if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT) {
 			done = fill_range(pg, p, f->vpn, f->vpn + 1, f->zero ? NULL : f->data, true,
 					  f->wp, &err);
-			if (done == 0 && vms_uffd_classify(err) == VMS_UFFD_RETRY) {
-				pg->uffd_busy = true;
+			if (done == 0 && vms_pager_classify(pg, err) == VMS_UFFD_RETRY) {
 				pp = &f->next;
 				continue;
 			}

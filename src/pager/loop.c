@@ -41,6 +41,15 @@ uint64_t vms_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+enum vms_uffd_errclass vms_pager_classify(struct vms_pager *pg, int err)
+{
+	enum vms_uffd_errclass c = vms_uffd_classify(err);
+
+	if (c == VMS_UFFD_RETRY)
+		pg->uffd_busy = true;
+	return c;
+}
+
 void vms_pager_fatal(struct vms_pager *pg, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -340,30 +349,26 @@ static int wait_events(struct vms_pager *pg, struct epoll_event *evs, int max,
 		       const struct timespec *wait, uint64_t *last_gap_ns)
 {
 	uint64_t t0 = vms_now_ns(), now = t0;
-	int n;
+	struct timespec rest;
+	int n = 0;
 
-	/* On one CPU (taskset -c N vmsandbox ...) polling only delays the
-	 * program, which needs that CPU to fault again. */
+	/* On one CPU (--cpus 0, taskset) polling only delays the program,
+	 * which needs that CPU to fault again. */
 	if (pg->nr_cpus > 1 && *last_gap_ns < VMS_SPIN_WINDOW_NS) {
-		do {
+		while (n == 0 && now - t0 < VMS_SPIN_NS) {
 			n = epoll_wait(pg->epfd, evs, max, 0);
-			if (n != 0) {
-				*last_gap_ns = vms_now_ns() - t0;
-				return n;
-			}
 			now = vms_now_ns();
-		} while (now - t0 < VMS_SPIN_NS);
-		if (wait) {
-			/* The poll used up part of the timeout. */
+		}
+		if (n == 0 && wait) {
+			/* The poll used up part of the timeout (always < 1 s). */
 			long left = wait->tv_nsec - (long)(now - t0);
-			struct timespec rest = { 0, left > 0 ? left : 0 };
 
-			n = epoll_pwait2(pg->epfd, evs, max, &rest, NULL);
-			*last_gap_ns = vms_now_ns() - t0;
-			return n;
+			rest = (struct timespec){ 0, left > 0 ? left : 0 };
+			wait = &rest;
 		}
 	}
-	n = epoll_pwait2(pg->epfd, evs, max, wait, NULL);
+	if (n == 0)
+		n = epoll_pwait2(pg->epfd, evs, max, wait, NULL);
 	*last_gap_ns = vms_now_ns() - t0;
 	return n;
 }
@@ -417,9 +422,11 @@ static void loop(struct vms_pager *pg)
 static int setup(struct vms_pager *pg, const struct vms_pager_config *cfg)
 {
 	struct vms_mm_config mc = { 0 };
+	cpu_set_t cpus;
 	int r;
 
 	pg->cfg = *cfg;
+	pg->nr_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
 	pg->listen_fd = pg->seccomp_fd = pg->signal_fd = pg->epfd = -1;
 	pg->next_as_id = 1;
 	mc.nr_frames = (uint32_t)cfg->frames;
@@ -465,11 +472,6 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	if (pg->signal_fd < 0)
 		return -errno;
 	pg->start_ns = vms_now_ns();
-	{
-		cpu_set_t cpus;
-
-		pg->nr_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-	}
 	r = launch(pg, &orig);
 	if (r < 0)
 		return r;

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "channel.h"
+#include "uffd.h"
 #include "vmsandbox/mm.h"
 
 #define VMS_PAGE 4096u
@@ -230,6 +231,10 @@ void vms_pager_fatal(struct vms_pager *pg, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int vms_pager_watch(struct vms_pager *pg, int fd, struct vms_watch *w);
 uint64_t vms_now_ns(void);
+/* vms_uffd_classify() of an ioctl's error, noting a refusal (RETRY) for the
+ * loop's retry timer (pg->uffd_busy).  Not for reads of the uffd, whose
+ * EAGAIN only means that nothing is pending. */
+enum vms_uffd_errclass vms_pager_classify(struct vms_pager *pg, int err);
 
 /* proc.c */
 void vms_proc_accept(struct vms_pager *pg);
