@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The frame table: the global budget of physical frames shared by every
- * address space, with a reverse map from each frame to the page table entry
- * that maps it.  The number of resident pages can never exceed nr_frames,
- * because a page is only resident while it owns a frame.
+ * address space, with a reverse map from each frame to the page table
+ * entries that map it.  The number of frames in use can never exceed
+ * nr_frames, because a page is only resident while it maps a frame.
+ *
+ * After a fork, parent and child map the same frames until one of them
+ * writes (copy-on-write, as the kernel shares anonymous pages): a frame has
+ * one primary mapping (pte/as/vpn, whose entry holds the frame's referenced,
+ * dirty and swap-cache bits, which the policies read) and a list of further
+ * mappings, whose entries are RESIDENT with the frame's number and none of
+ * those bits.  The frame is one frame of the budget however many map it.
  */
 #ifndef VMSANDBOX_FRAMES_H
 #define VMSANDBOX_FRAMES_H
@@ -13,12 +20,22 @@
 
 struct vms_as;
 
+/* A further mapping of a shared frame. */
+struct vms_frame_map {
+	struct vms_frame_map *next;
+	struct vms_pte *pte;
+	struct vms_as *as;
+	vms_vpn_t vpn;
+};
+
 struct vms_frame {
-	struct vms_pte *pte;     /* reverse map; NULL while the frame is free */
-	struct vms_as *as;       /* owner address space */
-	vms_vpn_t vpn;           /* page of `as` held in this frame */
+	struct vms_pte *pte;     /* primary mapping; NULL while the frame is free */
+	struct vms_as *as;       /* its address space */
+	vms_vpn_t vpn;           /* its page */
 	vms_slot_t cache_slot;   /* valid swap copy of this page, or VMS_SLOT_NONE */
 	vms_frame_t next_free;   /* free-list link while free */
+	uint32_t nr_more;        /* further mappings (shared after fork) */
+	struct vms_frame_map *more;
 };
 
 struct vms_frame_table {
@@ -41,6 +58,24 @@ static inline struct vms_frame *vms_frame(struct vms_frame_table *ft, vms_frame_
 {
 	return &ft->frames[f];
 }
+
+static inline bool vms_frame_shared(const struct vms_frame_table *ft, vms_frame_t f)
+{
+	return ft->frames[f].more != NULL;
+}
+
+/* Adds a mapping (fork); -ENOMEM. */
+int vms_frame_add_map(struct vms_frame_table *ft, vms_frame_t f, struct vms_as *as, vms_vpn_t vpn,
+		      struct vms_pte *pte);
+/*
+ * Removes the mapping through pte.  If it was the primary, the next mapping
+ * becomes primary and takes over the frame's bits.  Returns true when the
+ * frame has no mapping left (the caller frees it).
+ */
+bool vms_frame_del_map(struct vms_frame_table *ft, vms_frame_t f, struct vms_pte *pte);
+/* The mapping through old_pte moved to new_pte at vpn (mremap). */
+void vms_frame_move_map(struct vms_frame_table *ft, vms_frame_t f, struct vms_pte *old_pte,
+			struct vms_pte *new_pte, vms_vpn_t vpn);
 
 static inline bool vms_frame_in_use(const struct vms_frame_table *ft, vms_frame_t f)
 {

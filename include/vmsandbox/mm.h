@@ -31,7 +31,8 @@ struct vms_as_stats {
 	uint64_t faults;
 	uint64_t faults_swapin;
 	uint64_t evictions;        /* of this address space's pages */
-	uint32_t resident;         /* pages resident now */
+	uint64_t cow_faults;       /* writes that unshared a frame shared since a fork */
+	uint32_t resident;         /* pages resident now (shared frames count in each) */
 	uint32_t peak_resident;
 };
 
@@ -78,6 +79,9 @@ enum vms_ref_outcome {
 	VMS_REF_FAULT_ZERO,    /* first touch (or after discard): fill with zeros */
 	VMS_REF_FAULT_SWAPIN,  /* fill from swap slot `slot` */
 	VMS_REF_FAULT_SAME,    /* fill with the 64-bit word `value` */
+	VMS_REF_COW,           /* a write to a frame shared since a fork: the page
+				* has a frame of its own now; the process keeps its
+				* bytes (the kernel copies them on the write) */
 };
 
 struct vms_ref_result {
@@ -106,15 +110,13 @@ struct vms_as *vms_mm_as_find(struct vms_mm *mm, uint32_t id);
 int vms_mm_as_clone(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
 		    struct vms_as **ret);
 /*
- * Fork of a live process: like vms_mm_as_clone, except that the parent's
- * resident pages are not snapshotted; the child's entries for them stay
- * NONE.  The kernel gave the child copy-on-write copies of those pages, so
- * they are present in the child and never fault as missing; the engine
- * learns of one when the child writes a write-protected copy or discards
- * it.  Swapped and same-filled pages are shared exactly as in
- * vms_mm_as_clone.  (Snapshotting would need the parent's pages
- * write-protected at fork time, which the kernel refuses while the fork is
- * still completing.)
+ * Fork of a live process, as the kernel forks: the child maps the parent's
+ * resident frames (copy-on-write: one frame of the budget for both, until
+ * either writes, which vms_mm_ref() reports as VMS_REF_COW and gives the
+ * writer a frame of its own); swapped and same-filled pages are shared as
+ * in vms_mm_as_clone.  Evicting a shared frame takes it out of every
+ * process that maps it; a mapping whose bytes differ from the others' (the
+ * caller could not see a write) gets its own slot.
  */
 int vms_mm_as_clone_live(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
 			 struct vms_as **ret);

@@ -23,7 +23,9 @@
 	X(clean_drops,   "evictions of clean pages whose swap copy was valid") \
 	X(same_evictions,"evictions of same-filled pages, kept as one value") \
 	X(unmapped_resident, "resident pages released by unmap/discard/exit") \
-	X(swap_full,     "evictions refused because swap was full")
+	X(swap_full,     "evictions refused because swap was full") \
+	X(cow_faults,    "writes to a frame shared since a fork: the writer got a frame of its own") \
+	X(diverged_copies, "mappings of a shared frame whose bytes differed at eviction (stored apart)")
 
 struct vms_mm_stats {
 #define VMS_X_FIELD(name, desc) uint64_t name;

@@ -24,8 +24,12 @@ struct vms_mm {
 	struct vms_as **as_list;      /* creation order */
 	size_t nr_as;
 	size_t as_list_cap;
-	unsigned char *page_buf;      /* VMS_PAGE_SIZE, for backend transfers */
+	unsigned char *page_buf;      /* 2 x VMS_PAGE_SIZE, for backend transfers: the
+				       * second half holds a shared frame's other copies */
 };
+
+/* The bits of a frame, kept in its primary mapping's entry (frames.h). */
+#define FRAME_BITS (VMS_PTE_REFERENCED | VMS_PTE_DIRTY | VMS_PTE_SWAPCACHE)
 
 static struct vms_as **as_bucket(struct vms_mm *mm, uint32_t id)
 {
@@ -60,7 +64,7 @@ int vms_mm_new(const struct vms_mm_config *cfg, struct vms_mm **ret)
 		if (r < 0)
 			goto err_swap;
 	}
-	mm->page_buf = malloc(VMS_PAGE_SIZE);
+	mm->page_buf = malloc(2 * VMS_PAGE_SIZE);
 	if (!mm->page_buf) {
 		r = -ENOMEM;
 		goto err_tlb;
@@ -146,11 +150,13 @@ static void release_pte(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, str
 		vms_frame_t f = (vms_frame_t)pte->payload;
 		struct vms_frame *fr = vms_frame(&mm->ft, f);
 
+		as->stats.resident--;
+		if (!vms_frame_del_map(&mm->ft, f, pte))
+			break;   /* another process still maps the frame */
 		mm->policy.ops->removed(mm->policy.state, f);
 		if (fr->cache_slot != VMS_SLOT_NONE)
 			vms_swap_release(mm->swap, fr->cache_slot);
 		vms_frames_free(&mm->ft, f);
-		as->stats.resident--;
 		mm->stats.unmapped_resident++;
 		break;
 	}
@@ -222,18 +228,183 @@ void vms_mm_as_destroy(struct vms_mm *mm, struct vms_as *as)
  * page becomes *ret_same = true with its value, anything else a new slot.
  * Without a backend (replay) a data-less slot is reserved.
  */
-static int store_page(struct vms_mm *mm, bool *ret_same, uint64_t *ret_value, vms_slot_t *ret_slot)
+static int store_page(struct vms_mm *mm, const void *buf, bool *ret_same, uint64_t *ret_value,
+		      vms_slot_t *ret_slot)
 {
 	if (!mm->backend) {
 		*ret_same = false;
 		return vms_swap_reserve(mm->swap, ret_slot);
 	}
-	if (vms_page_same_filled(mm->page_buf, ret_value)) {
+	if (vms_page_same_filled(buf, ret_value)) {
 		*ret_same = true;
 		return 0;
 	}
 	*ret_same = false;
-	return vms_swap_put(mm->swap, mm->page_buf, ret_slot);
+	return vms_swap_put(mm->swap, buf, ret_slot);
+}
+
+/* Where one mapping of an evicted frame put its contents. */
+struct stored_copy {
+	bool valid;              /* something was stored (the first mapping) */
+	bool same;
+	uint64_t value;
+	vms_slot_t slot;
+};
+
+static void set_swapped(struct vms_pte *pte, const struct stored_copy *c)
+{
+	vms_pte_set_state(pte, c->same ? VMS_PTE_SAME : VMS_PTE_SWAPPED);
+	pte->payload = c->same ? c->value : c->slot;
+}
+
+/*
+ * Takes one mapping of frame fr (of a page that was `dirty`) out of its
+ * process and points its entry at the page's contents in swap.  `first` is
+ * what an earlier mapping of the same frame stored: a mapping whose bytes
+ * are equal shares it (the normal case: one page in the kernel too); one
+ * whose bytes differ (the kernel copied it on a write the caller could not
+ * see) is stored on its own, so no process ever reads another's bytes.
+ * Nothing has changed when it fails.
+ */
+static int evict_mapping(struct vms_mm *mm, struct vms_frame *fr, struct vms_as *as, vms_vpn_t vpn,
+			 struct vms_pte *pte, bool dirty, struct stored_copy *first)
+{
+	const struct vms_mm_backend *be = mm->backend;
+	unsigned char *buf = first->valid ? mm->page_buf + VMS_PAGE_SIZE : mm->page_buf;
+	struct stored_copy c = { .valid = true };
+	int r;
+
+	if (!dirty && fr->cache_slot != VMS_SLOT_NONE) {
+		if (be) {
+			r = be->drop_page(be->ctx, as, vpn);
+			if (r < 0)
+				return r;
+		}
+		/* The entry takes a reference; the frame's own goes when the
+		 * frame is freed. */
+		vms_swap_dup(mm->swap, fr->cache_slot);
+		c.slot = fr->cache_slot;
+		set_swapped(pte, &c);
+		mm->stats.clean_drops++;
+		return 0;
+	}
+	if (!dirty && !be) {
+		/* Without page contents (replay), a clean page with no swap copy
+		 * can only have been zero-filled and never written: like the
+		 * kernel's zero page, it costs nothing to drop and comes back as
+		 * zeros.  (With a backend, store_page() finds the same out from
+		 * the bytes.) */
+		c.same = true;
+		set_swapped(pte, &c);
+		mm->stats.same_evictions++;
+		return 0;
+	}
+	if (be) {
+		r = be->take_page(be->ctx, as, vpn, buf);
+		if (r < 0)
+			return r;
+	}
+	if (first->valid && (!be || memcmp(buf, mm->page_buf, VMS_PAGE_SIZE) == 0)) {
+		if (!first->same)
+			vms_swap_dup(mm->swap, first->slot);
+		set_swapped(pte, first);
+		return 0;
+	}
+	r = store_page(mm, buf, &c.same, &c.value, &c.slot);
+	mm->stats.diverged_copies += first->valid && r == 0;
+	if (r < 0) {
+		mm->stats.swap_full += r == -ENOSPC;
+		if (be) {
+			/* If the page cannot go back either, it is lost to the
+			 * process: that error wins, so the caller stops the
+			 * program instead of letting it fault in zeros. */
+			int rr = be->restore_page(be->ctx, as, vpn, buf);
+
+			if (rr < 0)
+				r = rr;
+		}
+		return r;
+	}
+	if (c.same)
+		mm->stats.same_evictions++;
+	else
+		mm->stats.writebacks++;
+	if (!first->valid)
+		*first = c;
+	set_swapped(pte, &c);
+	return 0;
+}
+
+/* The mapping to evict next: further mappings first, the primary last, so
+ * that a refusal leaves the frame with its primary; never `keep`. */
+static bool next_mapping(const struct vms_frame *fr, const struct vms_pte *keep,
+			 struct vms_frame_map *ret)
+{
+	for (const struct vms_frame_map *m = fr->more; m; m = m->next)
+		if (m->pte != keep) {
+			*ret = *m;
+			return true;
+		}
+	if (fr->pte == keep)
+		return false;
+	*ret = (struct vms_frame_map){ .pte = fr->pte, .as = fr->as, .vpn = fr->vpn };
+	return true;
+}
+
+/*
+ * Evicts frame v, which the policy has chosen (and forgotten), from every
+ * process that maps it except through `keep` (a writer breaking the sharing
+ * of this very frame, or NULL).  Returns 0 when the frame is free, 1 when it
+ * is kept for `keep` alone, or the error that stopped it; then the policy
+ * has the frame back, and the mappings evicted before the error stay
+ * evicted (each one is complete on its own), so nothing is lost.
+ */
+static int evict_frame(struct vms_mm *mm, const struct vms_ref *ref, vms_frame_t v,
+		       struct vms_pte *keep, vms_key_t *ret_victim)
+{
+	struct vms_frame *fr = vms_frame(&mm->ft, v);
+	bool dirty = (fr->pte->flags & VMS_PTE_DIRTY) != 0;
+	struct stored_copy first = { .valid = false };
+	struct vms_frame_map m;
+	bool evicted = false;
+	int r = 0;
+
+	*ret_victim = vms_key(fr->as->id, fr->vpn);
+	while (next_mapping(fr, keep, &m)) {
+		uint16_t ever = m.pte->flags & VMS_PTE_EVER_SWAPPED;
+
+		r = evict_mapping(mm, fr, m.as, m.vpn, m.pte, dirty, &first);
+		if (r < 0)
+			break;
+		evicted = true;
+		/* The frame's bits move on with the primary, if there is one. */
+		if (vms_frame_del_map(&mm->ft, v, m.pte)) {
+			if (fr->cache_slot != VMS_SLOT_NONE)
+				vms_swap_release(mm->swap, fr->cache_slot);
+			vms_frames_free(&mm->ft, v);
+		}
+		m.pte->flags = (uint16_t)((m.pte->flags & ~FRAME_BITS) | ever | VMS_PTE_EVER_SWAPPED);
+		if (m.pte->nr_evictions != UINT16_MAX)
+			m.pte->nr_evictions++;
+		if (mm->tlb)
+			vms_tlb_shootdown(mm->tlb, vms_key(m.as->id, m.vpn));
+		m.as->stats.evictions++;
+		m.as->stats.resident--;
+	}
+	if (evicted)
+		mm->stats.evictions++;
+	if (r == 0 && !keep)
+		return 0;
+	{
+		struct vms_ref back = { .key = vms_key(fr->as->id, fr->vpn), .time = ref->time,
+					.next_use = VMS_TIME_NEVER, .write = false };
+
+		if (mm->policy.ops->reinstate)
+			mm->policy.ops->reinstate(mm->policy.state, v, &back);
+		else
+			mm->policy.ops->inserted(mm->policy.state, v, &back);
+	}
+	return r < 0 ? r : 1;
 }
 
 /*
@@ -244,94 +415,68 @@ static int store_page(struct vms_mm *mm, bool *ret_same, uint64_t *ret_value, vm
  */
 static int evict_one(struct vms_mm *mm, const struct vms_ref *ref, vms_key_t *ret_victim)
 {
-	const struct vms_mm_backend *be = mm->backend;
 	vms_frame_t v = mm->policy.ops->victim(mm->policy.state, ref);
-	struct vms_frame *fr = vms_frame(&mm->ft, v);
-	struct vms_pte *pte = fr->pte;
-	struct vms_as *as = fr->as;
-	vms_vpn_t vpn = fr->vpn;
-	bool dirty = (pte->flags & VMS_PTE_DIRTY) != 0;
+
+	return evict_frame(mm, ref, v, NULL, ret_victim);
+}
+
+/*
+ * A write to a frame shared since a fork: the writer gets a frame of its
+ * own (evicting for it if needed), the others keep the old one.  If the
+ * victim is the shared frame itself, the others' mappings are evicted and
+ * the writer keeps the frame alone.
+ */
+static int break_cow(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, struct vms_pte *pte,
+		     const struct vms_ref *ref, struct vms_ref_result *ret)
+{
+	vms_frame_t f = (vms_frame_t)pte->payload, g;
+	struct vms_frame *fr;
 	int r;
 
-	if (!dirty && fr->cache_slot == VMS_SLOT_NONE && !be) {
-		/* Without page contents (replay), a clean page with no swap copy
-		 * can only have been zero-filled and never written: like the
-		 * kernel's zero page, it costs nothing to drop and comes back as
-		 * zeros.  (With a backend, store_page() finds the same out from
-		 * the bytes.) */
-		vms_pte_set_state(pte, VMS_PTE_SAME);
-		pte->payload = 0;
-		mm->stats.same_evictions++;
-	} else if (!dirty && fr->cache_slot != VMS_SLOT_NONE) {
-		if (be) {
-			r = be->drop_page(be->ctx, as, vpn);
-			if (r < 0)
-				goto undo;
-		}
-		/* The cache's slot reference becomes the entry's. */
-		vms_pte_set_state(pte, VMS_PTE_SWAPPED);
-		pte->payload = fr->cache_slot;
-		mm->stats.clean_drops++;
-	} else {
-		uint64_t value = 0;
-		vms_slot_t slot = VMS_SLOT_NONE;
-		bool same;
+	/* A page entering the cache: the policy hears of the miss before it
+	 * chooses a victim, as in vms_mm_ref(). */
+	if (mm->policy.ops->missed)
+		mm->policy.ops->missed(mm->policy.state, ref);
+	g = vms_frames_alloc(&mm->ft);
+	if (g == VMS_FRAME_NONE) {
+		vms_frame_t v = mm->policy.ops->victim(mm->policy.state, ref);
 
-		if (be) {
-			r = be->take_page(be->ctx, as, vpn, mm->page_buf);
-			if (r < 0)
-				goto undo;
-		}
-		r = store_page(mm, &same, &value, &slot);
-		if (r < 0) {
-			mm->stats.swap_full += r == -ENOSPC;
-			if (be) {
-				/* If the page cannot go back either, it is lost to the
-				 * process: that error wins, so the caller stops the
-				 * program instead of letting it fault in zeros. */
-				int rr = be->restore_page(be->ctx, as, vpn, mm->page_buf);
-
-				if (rr < 0)
-					r = rr;
+		r = evict_frame(mm, ref, v, v == f ? pte : NULL, &ret->victim);
+		if (r < 0)
+			return r;
+		ret->evicted = true;
+		if (r == 1) {
+			/* The shared frame was the victim: now ours alone. */
+			fr = vms_frame(&mm->ft, f);
+			pte->flags |= VMS_PTE_REFERENCED | VMS_PTE_DIRTY;
+			if (pte->flags & VMS_PTE_SWAPCACHE) {
+				vms_swap_release(mm->swap, fr->cache_slot);
+				fr->cache_slot = VMS_SLOT_NONE;
+				pte->flags &= (uint16_t)~VMS_PTE_SWAPCACHE;
 			}
-			goto undo;
+			ret->outcome = VMS_REF_COW;
+			ret->frame = f;
+			mm->stats.cow_faults++;
+			as->stats.cow_faults++;
+			return 0;
 		}
-		if (fr->cache_slot != VMS_SLOT_NONE)
-			vms_swap_release(mm->swap, fr->cache_slot);
-		if (same) {
-			vms_pte_set_state(pte, VMS_PTE_SAME);
-			pte->payload = value;
-			mm->stats.same_evictions++;
-		} else {
-			vms_pte_set_state(pte, VMS_PTE_SWAPPED);
-			pte->payload = slot;
-			mm->stats.writebacks++;
-		}
+		g = vms_frames_alloc(&mm->ft);
 	}
-	pte->flags = (uint16_t)((pte->flags & ~(VMS_PTE_REFERENCED | VMS_PTE_DIRTY |
-						VMS_PTE_SWAPCACHE)) | VMS_PTE_EVER_SWAPPED);
-	if (pte->nr_evictions != UINT16_MAX)
-		pte->nr_evictions++;
+	vms_frame_del_map(&mm->ft, f, pte);   /* others still map f */
+	pte->payload = g;
+	pte->flags = (uint16_t)((pte->flags & ~FRAME_BITS) | VMS_PTE_REFERENCED | VMS_PTE_DIRTY);
+	fr = vms_frame(&mm->ft, g);
+	fr->pte = pte;
+	fr->as = as;
+	fr->vpn = vpn;
 	if (mm->tlb)
-		vms_tlb_shootdown(mm->tlb, vms_key(as->id, vpn));
-	as->stats.evictions++;
-	as->stats.resident--;
-	mm->stats.evictions++;
-	vms_frames_free(&mm->ft, v);
-	*ret_victim = vms_key(as->id, vpn);
+		vms_tlb_shootdown(mm->tlb, ref->key);
+	mm->policy.ops->inserted(mm->policy.state, g, ref);
+	mm->stats.cow_faults++;
+	as->stats.cow_faults++;
+	ret->outcome = VMS_REF_COW;
+	ret->frame = g;
 	return 0;
-
-undo:
-	{
-		struct vms_ref back = { .key = vms_key(as->id, vpn), .time = ref->time,
-					.next_use = VMS_TIME_NEVER, .write = false };
-
-		if (mm->policy.ops->reinstate)
-			mm->policy.ops->reinstate(mm->policy.state, v, &back);
-		else
-			mm->policy.ops->inserted(mm->policy.state, v, &back);
-	}
-	return r;
 }
 
 int vms_mm_ref(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write,
@@ -360,17 +505,22 @@ int vms_mm_ref(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write,
 	ret->tlb_level = mm->tlb ? vms_tlb_access(mm->tlb, ref.key) : -1;
 
 	if (vms_pte_state(pte) == VMS_PTE_RESIDENT) {
+		struct vms_pte *bits;
+
 		f = (vms_frame_t)pte->payload;
-		pte->flags |= VMS_PTE_REFERENCED;
+		if (write && vms_frame_shared(&mm->ft, f))
+			return break_cow(mm, as, vpn, pte, &ref, ret);
+		bits = vms_frame(&mm->ft, f)->pte;   /* the frame's bits: its primary's */
+		bits->flags |= VMS_PTE_REFERENCED;
 		if (write) {
-			pte->flags |= VMS_PTE_DIRTY;
+			bits->flags |= VMS_PTE_DIRTY;
 			/* The swap copy is stale from now on: free it early. */
-			if (pte->flags & VMS_PTE_SWAPCACHE) {
+			if (bits->flags & VMS_PTE_SWAPCACHE) {
 				struct vms_frame *fr = vms_frame(&mm->ft, f);
 
 				vms_swap_release(mm->swap, fr->cache_slot);
 				fr->cache_slot = VMS_SLOT_NONE;
-				pte->flags &= (uint16_t)~VMS_PTE_SWAPCACHE;
+				bits->flags &= (uint16_t)~VMS_PTE_SWAPCACHE;
 			}
 		}
 		if (ops->accessed)
@@ -500,12 +650,8 @@ static int move_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 		return -ENOMEM;
 	*dst = *pte;
 	vms_pt_note_used(&c->as->pt, to);
-	if (vms_pte_state(pte) == VMS_PTE_RESIDENT) {
-		struct vms_frame *fr = vms_frame(&c->mm->ft, (vms_frame_t)pte->payload);
-
-		fr->pte = dst;
-		fr->vpn = to;
-	}
+	if (vms_pte_state(pte) == VMS_PTE_RESIDENT)
+		vms_frame_move_map(&c->mm->ft, (vms_frame_t)pte->payload, pte, dst, to);
 	memset(pte, 0, sizeof(*pte));
 	vms_pt_note_unused(&c->as->pt, vpn);
 	return 0;
@@ -534,7 +680,7 @@ struct clone_ctx {
 	struct vms_mm *mm;
 	struct vms_as *parent;
 	struct vms_as *child;
-	bool resident_stays;     /* vms_mm_as_clone_live */
+	bool share_frames;       /* vms_mm_as_clone_live */
 };
 
 static int clone_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
@@ -551,10 +697,25 @@ static int clone_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 	case VMS_PTE_RESIDENT: {
 		struct vms_frame *fr = vms_frame(&mm->ft, (vms_frame_t)pte->payload);
 
-		if (c->resident_stays)
+		if (c->share_frames) {
+			r = vms_frame_add_map(&mm->ft, (vms_frame_t)pte->payload, c->child, vpn, dst);
+			if (r < 0)
+				return r;
+			dst->flags = 0;
+			vms_pte_set_state(dst, VMS_PTE_RESIDENT);
+			dst->payload = pte->payload;
+			vms_pt_note_used(&c->child->pt, vpn);
+			if (++c->child->stats.resident > c->child->stats.peak_resident)
+				c->child->stats.peak_resident = c->child->stats.resident;
 			return 0;
+		}
 
-		if ((pte->flags & VMS_PTE_DIRTY) || fr->cache_slot == VMS_SLOT_NONE) {
+		/* A frame shared with another process keeps its bits (its other
+		 * copies may differ, see evict_mapping): the child's snapshot is
+		 * the child's alone. */
+		bool shared = vms_frame_shared(&mm->ft, (vms_frame_t)pte->payload);
+
+		if (shared || (fr->pte->flags & VMS_PTE_DIRTY) || fr->cache_slot == VMS_SLOT_NONE) {
 			/* Snapshot once; the parent's frame keeps it as its swap cache. */
 			uint64_t value = 0;
 			vms_slot_t slot = VMS_SLOT_NONE;
@@ -566,12 +727,17 @@ static int clone_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 				if (r < 0)
 					return r;
 			}
-			r = store_page(mm, &same, &value, &slot);
+			r = store_page(mm, mm->page_buf, &same, &value, &slot);
 			if (r < 0)
 				return r;
 			if (same) {
 				vms_pte_set_state(&copy, VMS_PTE_SAME);
 				copy.payload = value;
+				break;
+			}
+			if (shared) {
+				vms_pte_set_state(&copy, VMS_PTE_SWAPPED);
+				copy.payload = slot;
 				break;
 			}
 			if (fr->cache_slot != VMS_SLOT_NONE)
@@ -602,9 +768,9 @@ static int clone_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 }
 
 static int clone_as(struct vms_mm *mm, struct vms_as *parent, uint32_t child_id,
-		    bool resident_stays, struct vms_as **ret)
+		    bool share_frames, struct vms_as **ret)
 {
-	struct clone_ctx c = { mm, parent, NULL, resident_stays };
+	struct clone_ctx c = { mm, parent, NULL, share_frames };
 	int r;
 
 	r = vms_mm_as_new(mm, child_id, &c.child);
@@ -680,7 +846,9 @@ struct check_ctx {
 	struct vms_as *as;
 	uint32_t *slot_refs;
 	size_t nr_slots;
-	uint64_t resident;
+	uint64_t resident;       /* mappings of frames */
+	uint64_t primaries;      /* frames */
+	uint64_t secondaries;    /* further mappings of shared frames */
 	uint64_t entries;
 	char *msg;
 	size_t msglen;
@@ -718,12 +886,26 @@ static int check_visit(void *ctx, vms_vpn_t vpn, struct vms_pte *pte)
 			return -EUCLEAN;
 		}
 		fr = vms_frame(&c->mm->ft, f);
-		if (fr->pte != pte || fr->as != c->as || fr->vpn != vpn) {
+		c->resident++;
+		if (fr->pte != pte) {
+			const struct vms_frame_map *m = fr->more;
+
+			while (m && m->pte != pte)
+				m = m->next;
+			if (!m || m->as != c->as || m->vpn != vpn || (pte->flags & FRAME_BITS)) {
+				snprintf(c->msg, c->msglen, "as %u vpn %#llx: shared frame %u rmap "
+					 "disagrees", c->as->id, (unsigned long long)vpn, f);
+				return -EUCLEAN;
+			}
+			c->secondaries++;
+			return 0;
+		}
+		if (fr->as != c->as || fr->vpn != vpn) {
 			snprintf(c->msg, c->msglen, "as %u vpn %#llx: frame %u rmap disagrees",
 				 c->as->id, (unsigned long long)vpn, f);
 			return -EUCLEAN;
 		}
-		c->resident++;
+		c->primaries++;
 		if (!!(pte->flags & VMS_PTE_SWAPCACHE) != (fr->cache_slot != VMS_SLOT_NONE)) {
 			snprintf(c->msg, c->msglen, "as %u vpn %#llx: swap-cache flag disagrees "
 				 "with frame %u", c->as->id, (unsigned long long)vpn, f);
@@ -765,10 +947,21 @@ int vms_mm_check(struct vms_mm *mm, char *msg, size_t msglen)
 			r = -EUCLEAN;
 		}
 	}
-	if (r == 0 && (c.resident != mm->ft.nr_used || mm->ft.nr_used > mm->ft.nr_frames)) {
-		snprintf(msg, msglen, "%llu resident pages, %u frames used, budget %u",
-			 (unsigned long long)c.resident, mm->ft.nr_used, mm->ft.nr_frames);
+	if (r == 0 && (c.primaries != mm->ft.nr_used || mm->ft.nr_used > mm->ft.nr_frames)) {
+		snprintf(msg, msglen, "%llu resident frames, %u frames used, budget %u",
+			 (unsigned long long)c.primaries, mm->ft.nr_used, mm->ft.nr_frames);
 		r = -EUCLEAN;
+	}
+	if (r == 0) {
+		uint64_t listed = 0;
+
+		for (uint32_t f = 0; f < mm->ft.next_fresh; f++)
+			listed += mm->ft.frames[f].nr_more;
+		if (listed != c.secondaries) {
+			snprintf(msg, msglen, "%llu further mappings listed by frames, %llu found",
+				 (unsigned long long)listed, (unsigned long long)c.secondaries);
+			r = -EUCLEAN;
+		}
 	}
 	for (size_t s = 0; r == 0 && s < c.nr_slots; s++) {
 		if (!c.slot_refs[s])

@@ -157,6 +157,11 @@ static int touch(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write
 	case VMS_REF_HIT:
 		assert_true(p->present);
 		break;
+	case VMS_REF_COW:
+		/* The process keeps its bytes; the kernel copies the page. */
+		assert_true(write);
+		assert_true(p->present);
+		break;
 	case VMS_REF_FAULT_ZERO:
 		assert_false(p->present);
 		memset(p->bytes, 0, VMS_PAGE_SIZE);
@@ -271,6 +276,9 @@ static void fake_exit(unsigned id)
  * the parent's), exits, unmaps and remaps, for every live-capable policy and
  * compressor.
  */
+/* Over all random programs: the sharing after fork was exercised. */
+static uint64_t total_cow_faults, total_diverged;
+
 static void random_program(const struct vms_policy_ops *ops, enum vms_compressor comp,
 			   uint64_t seed, int steps, unsigned refuse_pct)
 {
@@ -317,14 +325,37 @@ static void random_program(const struct vms_policy_ops *ops, enum vms_compressor
 			}
 		} else if (op < 90) {
 			unsigned child = (unsigned)(rng() % MAX_AS);
+			bool live = rng() & 1;
 
 			if (fk->alive[child])
 				continue;
-			assert_int_equal(vms_mm_as_clone(mm, as[id], child, &as[child]), 0);
 			memcpy(fk->model[child], fk->model[id], sizeof(fk->model[id]));
-			for (unsigned v = 0; v < NR_PAGES; v++)
-				fk->mem[child][v].present = false;
+			if (live) {
+				/* The kernel's fork: the child has the parent's
+				 * present pages (copy-on-write), and maps the
+				 * same frames in the engine. */
+				assert_int_equal(vms_mm_as_clone_live(mm, as[id], child, &as[child]), 0);
+				memcpy(fk->mem[child], fk->mem[id], sizeof(fk->mem[id]));
+			} else {
+				assert_int_equal(vms_mm_as_clone(mm, as[id], child, &as[child]), 0);
+				for (unsigned v = 0; v < NR_PAGES; v++)
+					fk->mem[child][v].present = false;
+			}
 			fk->alive[child] = true;
+		} else if (op < 91) {
+			/* A write the engine cannot see, to a dirty page whose
+			 * frame is shared: the live pager misses one when a
+			 * thread writes while its process forks.  Eviction must
+			 * notice that the copies differ. */
+			struct vms_pte *pte = vms_pt_lookup(&as[id]->pt, vpn);
+			const struct vms_frame_table *ft = vms_mm_frames(mm);
+
+			if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT ||
+			    !vms_frame_shared(ft, (vms_frame_t)pte->payload) ||
+			    !vms_frame_dirty(ft, (vms_frame_t)pte->payload))
+				continue;
+			make_content(fk->model[id][vpn]);
+			memcpy(fk->mem[id][vpn].bytes, fk->model[id][vpn], VMS_PAGE_SIZE);
 		} else if (op < 93) {
 			if (id == 0)
 				continue;
@@ -378,6 +409,8 @@ static void random_program(const struct vms_policy_ops *ops, enum vms_compressor
 		assert_int_equal(vms_mm_frames(mm)->nr_used, 0);
 		assert_int_equal(vms_mm_pt_memory(mm).nr_entries, 0);
 	}
+	total_cow_faults += vms_mm_stats(mm)->cow_faults;
+	total_diverged += vms_mm_stats(mm)->diverged_copies;
 	vms_mm_free(mm);
 }
 
@@ -392,6 +425,12 @@ static void test_random_programs_read_back_what_they_wrote(void **state)
 		for (uint64_t seed = 1; seed <= 12; seed++)
 			random_program(vms_policies[p], comps[seed % 3], seed * 7919 + p, 1500, 0);
 	}
+	/* Shared frames were written (copy-on-write) and evicted with copies
+	 * that differed, not just created. */
+	assert_true(total_cow_faults > 100);
+	assert_true(total_diverged > 0);
+	print_message("%llu copy-on-write faults, %llu diverged copies\n",
+		      (unsigned long long)total_cow_faults, (unsigned long long)total_diverged);
 }
 
 /* The same with the backend refusing a third of the evictions (retried):
@@ -602,6 +641,68 @@ static void test_fork_shares_slots_until_written(void **state)
 	vms_mm_free(mm);
 }
 
+/*
+ * The live fork, as the kernel forks: parent and child map the same frames
+ * (the budget counts them once) until one writes; evicting a shared frame
+ * takes it out of both and stores it once.
+ */
+static void test_live_fork_shares_frames_until_written(void **state)
+{
+	struct vms_mm *mm;
+	struct vms_as *parent, *child;
+	struct vms_swap_stats ss;
+	const struct vms_frame_table *ft;
+
+	(void)state;
+	fake_reset();
+	rng_state = 9;
+	mm = new_mm(&vms_policy_fifo, 4, VMS_COMPRESS_NONE, 0, false);
+	ft = vms_mm_frames(mm);
+	assert_int_equal(vms_mm_as_new(mm, 0, &parent), 0);
+	for (vms_vpn_t v = 0; v < 3; v++)
+		program_write_text(mm, parent, v);
+	assert_int_equal(vms_mm_as_clone_live(mm, parent, 1, &child), 0);
+	memcpy(fk->model[1], fk->model[0], sizeof(fk->model[0]));
+	memcpy(fk->mem[1], fk->mem[0], sizeof(fk->mem[0]));
+	check_invariants(mm);
+	assert_int_equal(ft->nr_used, 3);            /* 3 frames, 6 mappings */
+	assert_int_equal(child->stats.resident, 3);
+	assert_int_equal(fk->peeks, 0);               /* nothing read at fork */
+	/* The child writes page 0: a frame of its own, the parent keeps its. */
+	program_write(mm, child, 0);
+	assert_int_equal(vms_mm_stats(mm)->cow_faults, 1);
+	assert_int_equal(child->stats.cow_faults, 1);
+	assert_int_equal(ft->nr_used, 4);
+	check_invariants(mm);
+	/* The parent touches a new page: FIFO evicts the oldest frame, page 0
+	 * of the parent (not shared any more), then page 1, shared: it leaves
+	 * both processes and is stored once. */
+	program_write_text(mm, parent, 10);
+	program_write_text(mm, parent, 11);
+	check_invariants(mm);
+	vms_swap_get_stats(vms_mm_swap(mm), &ss);
+	assert_int_equal(ss.stored_pages, 2);
+	assert_false(fk->mem[0][1].present);
+	assert_false(fk->mem[1][1].present);
+	assert_int_equal(parent->stats.evictions, 2);
+	assert_int_equal(child->stats.evictions, 1);
+	assert_int_equal(vms_mm_stats(mm)->evictions, 2);
+	for (vms_vpn_t v = 0; v < 3; v++) {
+		program_read(mm, parent, v);
+		program_read(mm, child, v);
+	}
+	check_invariants(mm);
+	vms_mm_as_destroy(mm, child);
+	check_invariants(mm);
+	for (vms_vpn_t v = 0; v < 3; v++)
+		program_read(mm, parent, v);
+	vms_mm_as_destroy(mm, parent);
+	vms_swap_get_stats(vms_mm_swap(mm), &ss);
+	assert_int_equal(ss.stored_pages, 0);
+	assert_int_equal(ft->nr_used, 0);
+	vms_mm_free(mm);
+}
+
 static void test_eviction_shoots_down_the_tlb(void **state)
 {
 	struct vms_mm *mm;
@@ -725,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_swap_full_loses_nothing),
 		cmocka_unit_test(test_failed_restore_is_reported_not_hidden),
 		cmocka_unit_test(test_fork_shares_slots_until_written),
+		cmocka_unit_test(test_live_fork_shares_frames_until_written),
 		cmocka_unit_test(test_eviction_shoots_down_the_tlb),
 		cmocka_unit_test(test_engine_matches_policy_harness),
 		cmocka_unit_test(test_random_programs_read_back_what_they_wrote),
