@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -48,6 +49,59 @@ static const char *outcome(const struct vms_pager *pg)
 static double mib(uint64_t pages)
 {
 	return (double)pages * VMS_PAGE / (1024.0 * 1024.0);
+}
+
+static const char *unmanaged_reason(const struct vms_unmanaged_proc *up)
+{
+	return up->is_static ? "statically linked: no shim can be preloaded into it, so the "
+			       "kernel pages its memory, outside the budget"
+			     : "no shim (LD_PRELOAD removed, or it ended before its shim started): "
+			       "its memory was not managed";
+}
+
+struct proc_line {
+	pid_t pid, ppid;
+	const char *comm;
+	const struct vms_as_stats *st;
+};
+
+static int by_faults_desc(const void *a, const void *b)
+{
+	const struct proc_line *x = a, *y = b;
+	uint64_t fx = x->st->faults + x->st->cow_faults, fy = y->st->faults + y->st->cow_faults;
+
+	return fx < fy ? 1 : fx > fy ? -1 : (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The processes with the most faults, when there was more than one. */
+static void print_busiest(FILE *out, const struct vms_pager *pg)
+{
+	size_t n = pg->nr_records, k = 0, shown;
+	struct proc_line *lines;
+
+	for (const struct vms_proc *p = pg->procs; p; p = p->next)
+		n += p->as != NULL;
+	if (n < 2)
+		return;
+	lines = calloc(n, sizeof(*lines));
+	if (!lines)
+		return;
+	for (size_t i = 0; i < pg->nr_records; i++)
+		lines[k++] = (struct proc_line){ pg->records[i].pid, pg->records[i].ppid,
+						 pg->records[i].comm, &pg->records[i].st };
+	for (const struct vms_proc *p = pg->procs; p; p = p->next)
+		if (p->as)
+			lines[k++] = (struct proc_line){ p->pid, p->ppid, p->comm, &p->as->stats };
+	qsort(lines, k, sizeof(*lines), by_faults_desc);
+	shown = k < 5 ? k : 5;
+	fprintf(out, "  busiest:         (pid, command, parent: faults, copy-on-write, evictions, "
+		"peak resident)%s\n", k > shown ? ", top 5; all in the JSON report" : "");
+	for (size_t i = 0; i < shown; i++)
+		fprintf(out, "    %7d %-15.15s %7d: %llu, %llu, %llu, %u\n", (int)lines[i].pid,
+			lines[i].comm, (int)lines[i].ppid, (unsigned long long)lines[i].st->faults,
+			(unsigned long long)lines[i].st->cow_faults,
+			(unsigned long long)lines[i].st->evictions, lines[i].st->peak_resident);
+	free(lines);
 }
 
 void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_options *opts,
@@ -93,8 +147,19 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 		fprintf(out, ", all same-filled\n");
 	fprintf(out, "  time in faults:  %.3f s of %.2f s wall (%.0f%%)\n", f.fault_s, f.wall_s,
 		f.wall_s > 0 ? 100.0 * f.fault_s / f.wall_s : 0.0);
-	fprintf(out, "  processes:       %llu (at most %u at once)\n",
+	fprintf(out, "  processes:       %llu (at most %u at once)",
 		(unsigned long long)pg->st.processes, pg->st.peak_processes);
+	if (pg->st.forks)
+		fprintf(out, ", %llu forks, %llu copy-on-write faults",
+			(unsigned long long)pg->st.forks, (unsigned long long)f.mm->cow_faults);
+	fputc('\n', out);
+	print_busiest(out, pg);
+	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++) {
+		const struct vms_unmanaged_proc *up = &pg->unmanaged_procs[i];
+
+		fprintf(out, "  unmanaged:       pid %d (%s, parent %d): %s\n", (int)up->pid,
+			up->comm, (int)up->ppid, unmanaged_reason(up));
+	}
 	fprintf(out, "  not managed:     %llu file-backed mappings (%.1f MiB), %llu shared "
 		"mappings (%.1f MiB)",
 		(unsigned long long)u->file_mappings, (double)u->file_bytes / (1024.0 * 1024.0),
@@ -122,7 +187,8 @@ static void unmanaged_entry(struct vms_json *j, const char *what, uint64_t count
 }
 
 static void process_entry(struct vms_json *j, pid_t pid, pid_t ppid, const char *comm,
-			  const struct vms_as_stats *st, uint64_t mmaps, uint64_t brks)
+			  const char *command, const struct vms_as_stats *st, uint64_t mmaps,
+			  uint64_t brks)
 {
 	vms_json_begin_object(j);
 	vms_json_key(j, "pid");
@@ -130,9 +196,11 @@ static void process_entry(struct vms_json *j, pid_t pid, pid_t ppid, const char 
 	vms_json_key(j, "ppid");
 	vms_json_i64(j, ppid);
 	vms_json_kv_string(j, "comm", comm);
+	vms_json_kv_string(j, "command", command);
 	vms_json_kv_u64(j, "references", st->references);
 	vms_json_kv_u64(j, "faults", st->faults);
 	vms_json_kv_u64(j, "swap_in", st->faults_swapin);
+	vms_json_kv_u64(j, "cow_faults", st->cow_faults);
 	vms_json_kv_u64(j, "evictions", st->evictions);
 	vms_json_kv_u64(j, "peak_resident_frames", st->peak_resident);
 	vms_json_kv_u64(j, "mmaps_registered", mmaps);
@@ -252,12 +320,40 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	for (size_t i = 0; i < pg->nr_records; i++) {
 		const struct vms_proc_record *r = &pg->records[i];
 
-		process_entry(&j, r->pid, r->ppid, r->comm, &r->st, r->nr_mmaps, r->nr_brks);
+		process_entry(&j, r->pid, r->ppid, r->comm, r->command, &r->st, r->nr_mmaps,
+			      r->nr_brks);
 	}
 	for (const struct vms_proc *p = pg->procs; p; p = p->next)
 		if (p->as)
-			process_entry(&j, p->pid, p->ppid, p->comm, &p->as->stats, p->nr_mmaps,
-				      p->nr_brks);
+			process_entry(&j, p->pid, p->ppid, p->comm, p->command, &p->as->stats,
+				      p->nr_mmaps, p->nr_brks);
+	vms_json_end_array(&j);
+
+	vms_json_key(&j, "process_tree");
+	vms_json_begin_object(&j);
+	vms_json_kv_u64(&j, "processes", pg->st.processes);
+	vms_json_kv_u64(&j, "peak_live_processes", pg->st.peak_processes);
+	vms_json_kv_u64(&j, "forks", pg->st.forks);
+	vms_json_kv_u64(&j, "cow_faults", f.mm->cow_faults);
+	vms_json_kv_u64(&j, "diverged_copies", f.mm->diverged_copies);
+	vms_json_kv_u64(&j, "fork_pages_unprotected", pg->st.fork_pages_unprotected);
+	vms_json_end_object(&j);
+
+	vms_json_key(&j, "unmanaged_processes");
+	vms_json_begin_array(&j);
+	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++) {
+		const struct vms_unmanaged_proc *up = &pg->unmanaged_procs[i];
+
+		vms_json_begin_object(&j);
+		vms_json_key(&j, "pid");
+		vms_json_i64(&j, up->pid);
+		vms_json_key(&j, "ppid");
+		vms_json_i64(&j, up->ppid);
+		vms_json_kv_string(&j, "command", up->comm);
+		vms_json_kv_string(&j, "reason", up->is_static ? "static" : "no-shim");
+		vms_json_kv_string(&j, "explanation", unmanaged_reason(up));
+		vms_json_end_object(&j);
+	}
 	vms_json_end_array(&j);
 
 	vms_json_key(&j, "unmanaged");

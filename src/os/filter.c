@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -58,6 +59,18 @@ int vms_seccomp_install(int *ret_fd)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 1,
 				     SCMP_A2(SCMP_CMP_EQ, MADV_FREE));
+	/* fork, and clone without CLONE_VM: a new address space sharing the
+	 * parent's pages copy-on-write (src/pager/fork.c).  clone3 keeps its
+	 * flags in memory, out of seccomp's sight: it is refused with ENOSYS,
+	 * and glibc (2.34+) then uses clone, as under valgrind or Docker's
+	 * default profile. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_VM, 0));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fork), 0);
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 	if (r == 0)
 		r = seccomp_load(ctx);
 	if (r == 0) {

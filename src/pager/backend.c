@@ -224,14 +224,17 @@ static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 
 	if (p->gone)
 		return -EAGAIN;
-	if (p->sock < 0) {
-		/* A fork child before its agent arrived: a page evicted now
-		 * could not be dropped, and the child writing to it would
-		 * wait for an agent that waits for it.  The engine puts the
-		 * victim back at the young end; the caller asks again. */
+	if (p->pid <= 0) {
+		/* A fork child whose pid is not known yet: its bytes cannot
+		 * be read.  The engine puts the victim back at the young end;
+		 * the caller asks again. */
 		pg->refused_agentless = true;
 		return -EAGAIN;
 	}
+	/* A fork child before its agent: the page waits in the batch until
+	 * the agent arrives (at most a batch, outside the budget); a write
+	 * to it meanwhile takes it back (fault.c), since the agent may be
+	 * waiting for that very write. */
 	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
 		vms_drop_flush(pg, p);
 	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
@@ -261,11 +264,20 @@ static int drop_page(void *ctx, struct vms_as *as, vms_vpn_t vpn)
 
 	if (p->gone)
 		return -EAGAIN;
-	if (p->sock < 0) {
-		pg->refused_agentless = true;
-		return -EAGAIN;
-	}
 	return vms_drop_add(pg, p, (uint64_t)vpn * VMS_PAGE);
+}
+
+/* Takes addr out of the unsent batch; false if it is not there. */
+bool vms_drop_cancel(struct vms_proc *p, uint64_t addr)
+{
+	struct vms_drop_batch *b = &p->drop_next;
+
+	for (uint32_t i = 0; i < b->nr; i++)
+		if (b->addr[i] == addr) {
+			b->addr[i] = b->addr[--b->nr];
+			return true;
+		}
+	return false;
 }
 
 /* Swap was full: the page never left; take it out of the batch and let
@@ -273,14 +285,10 @@ static int drop_page(void *ctx, struct vms_as *as, vms_vpn_t vpn)
 static int restore_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, const void *buf)
 {
 	struct vms_proc *p = as->owner;
-	struct vms_drop_batch *b = &p->drop_next;
 	uint64_t addr = (uint64_t)vpn * VMS_PAGE;
 
-	for (uint32_t i = 0; i < b->nr; i++)
-		if (b->addr[i] == addr) {
-			b->addr[i] = b->addr[--b->nr];
-			return vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, false, false);
-		}
+	if (vms_drop_cancel(p, addr))
+		return vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, false, false);
 	return -ENOENT;
 }
 

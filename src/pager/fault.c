@@ -216,8 +216,15 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	int r;
 
 	pg->st.wp_faults++;
-	if (vms_drop_pending(p, page_addr(vpn)))
-		return 0;   /* woken when the agent has dropped it */
+	if (vms_drop_pending(p, page_addr(vpn))) {
+		if (p->sock >= 0)
+			return 0;   /* woken when the agent has dropped it */
+		/* A fork child before its agent: the drop would wait for an
+		 * agent that may wait for this write.  The page (write-
+		 * protected since its bytes were stored) is taken back. */
+		vms_drop_cancel(p, page_addr(vpn));
+		return handle_fault(pg, p, page_addr(vpn), UFFD_PAGEFAULT_FLAG_WRITE);
+	}
 	if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT) {
 		/* The fault may be older than the drop that has removed the
 		 * page since (the agent's reply and the uffd are read in no
@@ -285,6 +292,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	if (flags & VMS_QF_ADOPT)
 		return 0;   /* present already */
 	switch (res.outcome) {
+	case VMS_REF_COW:   /* not for a missing page: treated as served */
 	case VMS_REF_HIT:
 		/* Served already (another thread's fault on the same page, or
 		 * fault-around) by the time we read this one.  The same page

@@ -269,6 +269,8 @@ static void after_batch(struct vms_pager *pg)
 			vms_fault_retry(pg, p);
 			pg->st.in_fault_ns += vms_now_ns() - t0;
 		}
+		if (p->forks_waiting)
+			vms_fork_retry(pg, p);
 	}
 	/* Drops last: the retries above may have evicted more. */
 	now = vms_now_ns();
@@ -509,6 +511,7 @@ void vms_pager_fini(struct vms_pager *pg)
 	while (pg->procs)
 		vms_proc_destroy(pg, pg->procs);
 	free(pg->records);
+	free(pg->unmanaged_procs);
 	pg->records = NULL;
 	vms_mm_free(pg->mm);
 	pg->mm = NULL;

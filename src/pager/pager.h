@@ -10,6 +10,7 @@
  * arrival, registration of its memory, exit), fault.c (userfaultfd messages:
  * faults and events), backend.c (the engine's backend: eviction through the
  * stash, restore, peek), syscall.c (seccomp notifications, agent replies),
+ * fork.c (a process about to fork: write-protect for copy-on-write).
  * The summary and JSON report are the front end's (tools/run_report.c).
  */
 #ifndef VMSANDBOX_PAGER_H
@@ -58,6 +59,7 @@ enum vms_watch_kind {
 };
 
 struct vms_proc;
+struct vms_fork_wait;
 
 struct vms_watch {
 	enum vms_watch_kind kind;
@@ -126,6 +128,7 @@ struct vms_proc {
 	bool refused_agentless;       /* the last eviction refused a victim without agent */            /* a fork child: order of its FORK event */
 	bool gone;                    /* exited or exec'ed: to be destroyed */
 	char comm[64];
+	char command[256];
 
 	uint64_t stash_addr;          /* the agent's stash (VMS_STASH_PAGES pages) */
 	struct vms_drop_batch drop_next;     /* being filled, not sent */
@@ -139,6 +142,7 @@ struct vms_proc {
 	struct vms_pending_fill *fills;
 	struct vms_queued_fault *queue;
 	size_t nr_queued, cap_queued;
+	struct vms_fork_wait *forks_waiting;   /* fork/clone stopped until the fills are done */
 
 	uint64_t last_hit_addr;       /* loop detection: a fault the page table calls a hit */
 	uint32_t nr_same_hits;
@@ -147,6 +151,15 @@ struct vms_proc {
 	uint64_t nr_mmaps;            /* anonymous mmaps registered */
 	uint64_t nr_brks;
 	uint64_t managed_bytes_at_start;
+};
+
+/* A process that made intercepted calls but never had a shim: a static
+ * program, or one whose LD_PRELOAD was removed (the report lists them). */
+struct vms_unmanaged_proc {
+	pid_t pid;
+	pid_t ppid;
+	bool is_static;               /* no PT_INTERP: no shim could ever load */
+	char comm[64];
 };
 
 /* What was not managed, and why (the report's "unmanaged"). */
@@ -172,6 +185,8 @@ struct vms_pager_stats {
 	uint64_t agent_calls;
 	uint64_t drop_batches;        /* DROP requests sent to agents */
 	uint64_t drop_failures;       /* pages an agent could neither move nor discard */
+	uint64_t forks;               /* forks of managed processes, prepared for copy-on-write */
+	uint64_t fork_pages_unprotected; /* resident pages a fork could not write-protect */
 	uint64_t processes;
 	uint32_t peak_processes;
 	uint32_t nr_processes;
@@ -182,6 +197,7 @@ struct vms_proc_record {
 	pid_t pid;
 	pid_t ppid;
 	char comm[64];
+	char command[256];            /* its command line, arguments joined by spaces */
 	struct vms_as_stats st;
 	uint64_t nr_mmaps;
 	uint64_t nr_brks;
@@ -213,6 +229,8 @@ struct vms_pager {
 	uint8_t zeros[VMS_FAULT_AROUND_PAGES * VMS_PAGE];
 	struct vms_pager_stats st;
 	struct vms_unmanaged unmanaged;
+	struct vms_unmanaged_proc *unmanaged_procs;   /* until they say hello */
+	size_t nr_unmanaged_procs, cap_unmanaged_procs;
 	struct vms_proc_record *records;
 	size_t nr_records, cap_records;
 	uint64_t start_ns, end_ns;
@@ -247,17 +265,28 @@ void vms_proc_maybe_welcome(struct vms_pager *pg, struct vms_proc *p);
 int vms_proc_hello(struct vms_pager *pg, struct vms_proc *p);
 void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd);
 void vms_proc_learn_pid(struct vms_pager *pg, struct vms_proc *p, pid_t tid);
+/* A thread of a process without a shim made an intercepted call. */
+void vms_proc_note_unmanaged(struct vms_pager *pg, pid_t tid);
 
 /* fault.c */
 void vms_fault_read_uffd(struct vms_pager *pg, struct vms_proc *p);
 void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p);
 int vms_fault_queue(struct vms_proc *p, uint64_t addr, uint32_t flags, uint32_t tid);
 
+/* fork.c */
+/* fork or clone without CLONE_VM of p, stopped by seccomp: write-protects
+ * p's resident pages (now, or once its pending fills are done), then lets
+ * the syscall run. */
+void vms_fork_stopped(struct vms_pager *pg, struct vms_proc *p, uint64_t notif_id);
+void vms_fork_retry(struct vms_pager *pg, struct vms_proc *p);
+void vms_fork_forget(struct vms_proc *p);
+
 /* backend.c */
 extern const struct vms_mm_backend vms_pager_backend_ops;
 bool vms_stash_contains(const struct vms_proc *p, uint64_t addr);
 bool vms_drop_pending(const struct vms_proc *p, uint64_t addr);
 bool vms_drop_wait(struct vms_proc *p, uint64_t addr);
+bool vms_drop_cancel(struct vms_proc *p, uint64_t addr);
 void vms_drop_maybe_flush(struct vms_pager *pg, struct vms_proc *p, uint64_t now_ns);
 uint64_t vms_drop_deadline(const struct vms_proc *p);
 int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr);

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "elfinfo.h"
 #include "fdpass.h"
 #include "pager.h"
 #include "procmem.h"
@@ -48,22 +49,80 @@ int vms_proc_register(struct vms_pager *pg, struct vms_proc *p, uint64_t start, 
 	return r;
 }
 
-static void read_comm(struct vms_proc *p)
+/* Reads /proc/PID/NAME into buf (NUL-terminated); bytes read, or 0. */
+static size_t read_proc_file(pid_t pid, const char *name, char *buf, size_t len)
 {
 	char path[64];
 	int fd;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)p->pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
-	n = read(fd, p->comm, sizeof(p->comm) - 1);
+		return 0;
+	n = read(fd, buf, len - 1);
 	close(fd);
-	if (n > 0) {
-		p->comm[n] = 0;
-		p->comm[strcspn(p->comm, "\n")] = 0;
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return (size_t)n;
+}
+
+static void read_names(pid_t pid, char *comm, size_t comm_len, char *command, size_t command_len)
+{
+	size_t n;
+
+	if (read_proc_file(pid, "comm", comm, comm_len))
+		comm[strcspn(comm, "\n")] = 0;
+	if (!command)
+		return;
+	/* The arguments are NUL-separated; the last one ends with a NUL. */
+	n = read_proc_file(pid, "cmdline", command, command_len);
+	for (size_t i = 0; n && i < n - 1; i++)
+		if (command[i] == '\0')
+			command[i] = ' ';
+}
+
+static void read_comm(struct vms_proc *p)
+{
+	read_names(p->pid, p->comm, sizeof(p->comm), p->command, sizeof(p->command));
+}
+
+void vms_proc_note_unmanaged(struct vms_pager *pg, pid_t tid)
+{
+	pid_t pid = vms_procmem_tgid(tid);
+	struct vms_unmanaged_proc *u;
+
+	if (pid <= 0)
+		return;
+	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++)
+		if (pg->unmanaged_procs[i].pid == pid)
+			return;
+	if (pg->nr_unmanaged_procs == pg->cap_unmanaged_procs) {
+		size_t cap = pg->cap_unmanaged_procs ? pg->cap_unmanaged_procs * 2 : 16;
+
+		u = realloc(pg->unmanaged_procs, cap * sizeof(*u));
+		if (!u)
+			return;
+		pg->unmanaged_procs = u;
+		pg->cap_unmanaged_procs = cap;
 	}
+	u = &pg->unmanaged_procs[pg->nr_unmanaged_procs++];
+	memset(u, 0, sizeof(*u));
+	u->pid = pid;
+	u->ppid = vms_procmem_ppid(pid);
+	u->is_static = vms_elf_exe_is_static(pid) == 1;
+	read_names(pid, u->comm, sizeof(u->comm), NULL, 0);
+}
+
+/* A process that said hello was only in its loader phase before. */
+static void forget_unmanaged(struct vms_pager *pg, pid_t pid)
+{
+	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++)
+		if (pg->unmanaged_procs[i].pid == pid) {
+			pg->unmanaged_procs[i] = pg->unmanaged_procs[--pg->nr_unmanaged_procs];
+			return;
+		}
 }
 
 /* start_brk, field 47 of /proc/PID/stat: where the brk heap begins. */
@@ -203,6 +262,7 @@ static int arrive(struct vms_pager *pg, struct vms_proc *p, const struct vms_hel
 	p->uffd = uffd;
 	p->stash_addr = h->stash_addr;
 	read_comm(p);
+	forget_unmanaged(pg, p->pid);
 	/* An exec'ed image replaces its predecessor: same pid, new mm. */
 	old = vms_proc_by_pid(pg, p->pid);
 	if (old && old != p)
@@ -313,6 +373,7 @@ static void record(struct vms_pager *pg, const struct vms_proc *p)
 	r->pid = p->pid;
 	r->ppid = p->ppid;
 	memcpy(r->comm, p->comm, sizeof(r->comm));
+	memcpy(r->command, p->command, sizeof(r->command));
 	r->st = p->as->stats;
 	r->nr_mmaps = p->nr_mmaps;
 	r->nr_brks = p->nr_brks;
@@ -362,6 +423,7 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 		p->fills = f->next;
 		free(f);
 	}
+	vms_fork_forget(p);
 	free(p->queue);
 	free(p);
 }
@@ -377,14 +439,48 @@ void vms_proc_reap_gone(struct vms_pager *pg)
 	}
 }
 
+static bool pid_known(struct vms_pager *pg, pid_t pid)
+{
+	for (struct vms_proc *q = pg->procs; q; q = q->next)
+		if (q->pid == pid && !q->gone)
+			return true;
+	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++)
+		if (pg->unmanaged_procs[i].pid == pid)
+			return true;
+	return false;
+}
+
+/*
+ * The FORK event does not say which process it created; the engine needs
+ * its pid to read its pages (eviction of the frames it shares) before its
+ * agent arrives.  The child exists when the event is read: it is the one
+ * child of the parent we do not know yet, if there is exactly one.
+ * Otherwise its first fault or its agent's hello names it.
+ */
+static void learn_child_pid(struct vms_pager *pg, struct vms_proc *c)
+{
+	pid_t kids[64], found = 0;
+	int n = vms_procmem_children(c->fork_parent_pid, kids, 64);
+
+	for (int i = 0; i < n && i < 64; i++) {
+		if (pid_known(pg, kids[i]))
+			continue;
+		if (found)
+			return;   /* ambiguous */
+		found = kids[i];
+	}
+	if (found && n <= 64)
+		c->pid = found;
+}
+
 /*
  * UFFD_EVENT_FORK: the kernel created a userfaultfd for the child's copy of
  * the registrations and installed it in our table.  The child's address
- * space is the parent's clone (the engine snapshots the parent's resident
- * pages into swap).  Its pid is unknown until its first fault names the
- * thread; it has no agent of its own (fork copies only the calling thread),
- * so its pages can be evicted (write-protect and copy work from here) but
- * not dropped until it has one: issue "process trees".
+ * space is the parent's clone: it maps the parent's resident frames
+ * (copy-on-write, see fork.c).  It has no agent until its atfork handler
+ * starts one (fork copies only the calling thread), so its evicted pages
+ * wait in its drop batch meanwhile; a write to one takes it back
+ * (fault.c).
  */
 void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 {
@@ -408,6 +504,7 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 	c->heap_end = parent->heap_end;
 	c->features = parent->features;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	memcpy(c->command, parent->command, sizeof(c->command));
 	r = vms_mm_as_clone_live(pg->mm, parent->as, pg->next_as_id++, &c->as);
 	if (r < 0) {
 		close(uffd);
@@ -418,6 +515,7 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 		return;
 	}
 	c->as->owner = c;
+	learn_child_pid(pg, c);
 	c->uffd_watch = (struct vms_watch){ .kind = VMS_WATCH_UFFD, .proc = c };
 	vms_pager_watch(pg, uffd, &c->uffd_watch);
 	c->next = pg->procs;

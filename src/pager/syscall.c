@@ -11,6 +11,8 @@
  *  - madvise(MADV_FREE) would let the kernel discard pages silently (no
  *    uffd event); answering it as a no-op is one of its valid outcomes
  *    (the data is simply kept).
+ *  - fork, and clone without CLONE_VM, create a process that shares the
+ *    parent's pages copy-on-write: see fork.c.
  * The agent's own calls, processes without a shim (the loader before the
  * shim's constructor, static binaries, LD_PRELOAD removed) and anything
  * else are let through unchanged.
@@ -93,8 +95,10 @@ void vms_syscall_notify(struct vms_pager *pg)
 	d = &req.data;
 	p = proc_of_thread(pg, (pid_t)req.pid);
 	if (!p || !p->welcomed || p->gone || (pid_t)req.pid == p->agent_tid) {
-		if (!p)
+		if (!p) {
 			pg->unmanaged.unmanaged_syscalls++;
+			vms_proc_note_unmanaged(pg, (pid_t)req.pid);
+		}
 		vms_seccomp_continue(pg->seccomp_fd, req.id);
 		return;
 	}
@@ -117,6 +121,10 @@ void vms_syscall_notify(struct vms_pager *pg)
 	case SYS_madvise:
 		pg->unmanaged.madv_free_ignored++;
 		vms_seccomp_reply(pg->seccomp_fd, req.id, 0);
+		return;
+	case SYS_clone:
+	case SYS_fork:
+		vms_fork_stopped(pg, p, req.id);
 		return;
 	default:
 		vms_seccomp_continue(pg->seccomp_fd, req.id);
