@@ -260,6 +260,7 @@ static void after_batch(struct vms_pager *pg)
 {
 	uint64_t now;
 
+again:
 	for (struct vms_proc *p = pg->procs; p && !pg->fatal; p = p->next) {
 		if (p->gone)
 			continue;
@@ -278,7 +279,11 @@ static void after_batch(struct vms_pager *pg)
 		if (!p->gone)
 			vms_drop_maybe_flush(pg, p, now);
 	}
-	vms_proc_reap_gone(pg);
+	/* A fault refused because its victim's process turned out to be gone
+	 * (exited, the shared frames of a fork child) is served once that
+	 * process has been destroyed: no event would wake it otherwise. */
+	if (vms_proc_reap_gone(pg) && !pg->fatal)
+		goto again;
 }
 
 /*

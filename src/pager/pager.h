@@ -259,7 +259,8 @@ void vms_proc_accept(struct vms_pager *pg);
 struct vms_proc *vms_proc_by_pid(struct vms_pager *pg, pid_t pid);
 struct vms_proc *vms_proc_by_as(struct vms_pager *pg, const struct vms_as *as);
 void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p);
-void vms_proc_reap_gone(struct vms_pager *pg);
+/* Destroys the processes that are gone; returns how many. */
+size_t vms_proc_reap_gone(struct vms_pager *pg);
 int vms_proc_register(struct vms_pager *pg, struct vms_proc *p, uint64_t start, uint64_t len);
 void vms_proc_maybe_welcome(struct vms_pager *pg, struct vms_proc *p);
 int vms_proc_hello(struct vms_pager *pg, struct vms_proc *p);

@@ -428,15 +428,19 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 	free(p);
 }
 
-void vms_proc_reap_gone(struct vms_pager *pg)
+size_t vms_proc_reap_gone(struct vms_pager *pg)
 {
 	struct vms_proc *p = pg->procs, *next;
+	size_t n = 0;
 
 	for (; p; p = next) {
 		next = p->next;
-		if (p->gone)
+		if (p->gone) {
 			vms_proc_destroy(pg, p);
+			n++;
+		}
 	}
+	return n;
 }
 
 static bool pid_known(struct vms_pager *pg, pid_t pid)
