@@ -57,6 +57,9 @@ bool vms_drop_pending(const struct vms_proc *p, uint64_t addr)
 {
 	if (batch_has(&p->drop_next, addr))
 		return true;
+	for (size_t i = 0; i < p->nr_backlog; i++)
+		if (p->backlog[i] == addr)
+			return true;
 	for (const struct vms_drop_batch *b = p->drops_sent; b; b = b->next)
 		if (batch_has(b, addr))
 			return true;
@@ -133,6 +136,12 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 	p->nr_drops_sent++;
 	p->drop_next.nr = 0;
 	p->drop_waited = false;   /* its waiters are woken by the reply */
+	/* The backlog of a child whose agent has just arrived: the next batch. */
+	while (p->nr_backlog && p->drop_next.nr < VMS_AGENT_MAX_DROP) {
+		if (p->drop_next.nr == 0)
+			p->drop_next.first_ns = vms_now_ns();
+		p->drop_next.addr[p->drop_next.nr++] = p->backlog[--p->nr_backlog];
+	}
 	pg->st.agent_calls++;
 	pg->st.drop_batches++;
 }
@@ -170,22 +179,48 @@ bool vms_drop_is_ours(const struct vms_proc *p, uint64_t start, uint64_t end)
 
 /* munmap/MADV_DONTNEED/mremap of [start, end): pages of the unsent batch
  * there are gone already or moved; the agent must not touch that range. */
-void vms_drop_forget(struct vms_proc *p, uint64_t start, uint64_t end, int64_t moved_by)
+/* Applies vms_drop_forget() to addrs[0..nr); returns the new count. */
+static size_t forget_in(uint64_t *addrs, size_t nr, uint64_t start, uint64_t end, int64_t moved_by)
 {
-	struct vms_drop_batch *b = &p->drop_next;
-	uint32_t j = 0;
+	size_t j = 0;
 
-	for (uint32_t i = 0; i < b->nr; i++) {
-		uint64_t a = b->addr[i];
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t a = addrs[i];
 
 		if (a >= start && a < end) {
 			if (!moved_by)
 				continue;
 			a = (uint64_t)((int64_t)a + moved_by);
 		}
-		b->addr[j++] = a;
+		addrs[j++] = a;
 	}
-	b->nr = j;
+	return j;
+}
+
+void vms_drop_forget(struct vms_proc *p, uint64_t start, uint64_t end, int64_t moved_by)
+{
+	p->drop_next.nr = (uint32_t)forget_in(p->drop_next.addr, p->drop_next.nr, start, end,
+					      moved_by);
+	p->nr_backlog = forget_in(p->backlog, p->nr_backlog, start, end, moved_by);
+}
+
+/* A fork child before its agent: its batch cannot be sent, and refusing its
+ * pages could deadlock (every frame may be shared with it, and it needs one
+ * to reach the point where its agent starts).  They wait here, resident in
+ * the child and outside the budget, until the agent arrives. */
+static int backlog_add(struct vms_proc *p, uint64_t addr)
+{
+	if (p->nr_backlog == p->cap_backlog) {
+		size_t cap = p->cap_backlog ? p->cap_backlog * 2 : 256;
+		uint64_t *b = realloc(p->backlog, cap * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		p->backlog = b;
+		p->cap_backlog = cap;
+	}
+	p->backlog[p->nr_backlog++] = addr;
+	return 0;
 }
 
 /* Queues addr for the agent to drop; flushes a full batch. */
@@ -194,7 +229,7 @@ int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr)
 	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
 		vms_drop_flush(pg, p);
 	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
-		return -EAGAIN;
+		return p->sock < 0 ? backlog_add(p, addr) : -EAGAIN;
 	if (p->drop_next.nr == 0)
 		p->drop_next.first_ns = vms_now_ns();
 	p->drop_next.addr[p->drop_next.nr++] = addr;
@@ -235,10 +270,11 @@ static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 	 * the agent arrives (at most a batch, outside the budget); a write
 	 * to it meanwhile takes it back (fault.c), since the agent may be
 	 * waiting for that very write. */
-	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
+	if (p->drop_next.nr == VMS_AGENT_MAX_DROP && p->sock >= 0) {
 		vms_drop_flush(pg, p);
-	if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
-		return -EAGAIN;   /* no agent yet to take the batch */
+		if (p->drop_next.nr == VMS_AGENT_MAX_DROP)
+			return -EAGAIN;   /* the agent is behind */
+	}
 	r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
 	if (r < 0)
 		return classify_to_retry(pg, p, r);
@@ -275,6 +311,11 @@ bool vms_drop_cancel(struct vms_proc *p, uint64_t addr)
 	for (uint32_t i = 0; i < b->nr; i++)
 		if (b->addr[i] == addr) {
 			b->addr[i] = b->addr[--b->nr];
+			return true;
+		}
+	for (size_t i = 0; i < p->nr_backlog; i++)
+		if (p->backlog[i] == addr) {
+			p->backlog[i] = p->backlog[--p->nr_backlog];
 			return true;
 		}
 	return false;

@@ -179,6 +179,55 @@ static void fill_value(uint8_t *page, uint64_t value)
 		memcpy(page + i, &value, sizeof(value));
 }
 
+/* The bytes of page vpn of q, if q has them: a fill waiting to be retried,
+ * or the page itself (reading a missing page of registered memory through
+ * /proc/PID/mem fails with EIO rather than faulting). */
+static bool bytes_of(struct vms_pager *pg, struct vms_proc *q, vms_vpn_t vpn, uint8_t *buf)
+{
+	struct vms_pending_fill *f;
+
+	if (q->gone || q->pid <= 0 || vms_drop_pending(q, page_addr(vpn)))
+		return false;
+	f = find_fill(q, vpn);
+	if (f) {
+		if (f->zero)
+			memset(buf, 0, VMS_PAGE);
+		else
+			memcpy(buf, f->data, VMS_PAGE);
+		return true;
+	}
+	if (q->memfd < 0 && vms_procmem_open(q->pid, &q->memfd) < 0) {
+		q->memfd = -1;
+		return false;
+	}
+	(void)pg;
+	return vms_procmem_pread(q->memfd, page_addr(vpn), buf, VMS_PAGE) == 0;
+}
+
+/*
+ * A missing page whose engine entry maps a frame shared since a fork: the
+ * process never got its copy, because the page came into the parent while
+ * the fork was under way (a fill the kernel refused during the fork and
+ * retried after, or served just before the FORK event was read).  Its
+ * bytes are those of the frame: copied from a process that has them,
+ * write-protected, since the frame is still shared.
+ */
+static int fill_from_sharer(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn)
+{
+	const struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
+	const struct vms_frame *fr = &vms_mm_frames(pg->mm)->frames[pte->payload];
+	struct vms_proc *q = fr->as->owner;
+
+	if (fr->as != p->as && bytes_of(pg, q, fr->vpn, pg->page))
+		return fill_page(pg, p, vpn, pg->page, true);
+	for (const struct vms_frame_map *m = fr->more; m; m = m->next) {
+		q = m->as->owner;
+		if (m->as != p->as && bytes_of(pg, q, m->vpn, pg->page))
+			return fill_page(pg, p, vpn, pg->page, true);
+	}
+	return -EAGAIN;   /* nobody has it yet: retried after the next events */
+}
+
 /*
  * One reference through the engine.  A victim refused because its process
  * cannot drop pages yet (a fork child before its agent) went back to the
@@ -267,6 +316,13 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	 * would have the new page dropped.  Wait for the agent's reply. */
 	if (vms_drop_pending(p, addr & ~(uint64_t)(VMS_PAGE - 1)))
 		return -EAGAIN;
+	if (!(flags & VMS_QF_ADOPT)) {
+		const struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
+
+		if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT &&
+		    vms_frame_shared(vms_mm_frames(pg->mm), (vms_frame_t)pte->payload))
+			return fill_from_sharer(pg, p, vpn);
+	}
 	/* Dirty-bit emulation costs a second fault for every page read in and
 	 * then written.  When most clean swap-ins are written soon after (a
 	 * refcounting interpreter writes whatever it reads), it costs more than

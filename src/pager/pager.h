@@ -132,6 +132,9 @@ struct vms_proc {
 
 	uint64_t stash_addr;          /* the agent's stash (VMS_STASH_PAGES pages) */
 	struct vms_drop_batch drop_next;     /* being filled, not sent */
+	uint64_t *backlog;            /* a fork child before its agent: evicted pages
+				       * beyond drop_next, sent once the agent is there */
+	size_t nr_backlog, cap_backlog;
 	bool drop_waited;             /* a fault waits for a page of drop_next */
 	struct vms_drop_batch *drops_sent;   /* waiting for the agent's reply */
 	uint32_t nr_drops_sent;
