@@ -11,4 +11,6 @@ status=0
 "$here/live_thrash.sh" -b "$B" -r "$R" || status=1
 echo
 "$here/live_python.sh" -b "$B" -r "$R" || status=1
+echo
+"$here/live_fork.sh" -b "$B" -r "$R" || status=1
 exit $status

@@ -103,6 +103,15 @@ expect_valid --memory 64M true
 expect_valid --frames=16 --policy lru --swap none --compress zstd --seed 7 -q true
 expect_valid -f 8 -p fifo --swap 1M --compress none --report "$tmp/r.json" -o "$tmp/summary" true
 expect_valid --swap unlimited --memory 1MiB sh -c 'exit 0'
+# A process tree (sh forks echo's subshell and cat): the same rule.  Without
+# userfaultfd not one of its processes may run unpaged, so nothing is printed.
+expect_valid --frames 64 sh -c 'echo a | cat'
+if [ "$live" = 1 ]; then
+	[ "$(cat "$tmp/out")" = a ] && ok || bad "sh -c 'echo a | cat' printed '$(head -c 200 "$tmp/out")', not 'a'"
+else
+	[ ! -s "$tmp/out" ] && ok ||
+		bad "sh -c 'echo a | cat' without userfaultfd printed '$(head -c 200 "$tmp/out")': it ran unpaged"
+fi
 env -u PATH "$VMS" --frames 4 true > /dev/null 2>&1
 case $? in 2|126|127) bad "PATH unset: 'true' not found in the default PATH" ;; *) ok ;; esac
 

@@ -9,6 +9,7 @@
 #   . "$(dirname "$0")/lib.sh"
 #   vms_setup "$@"                  # VMSANDBOX PROGS_DIR: skips (77) unless it can run
 #   vms_compare NAME FRAMES [OPTIONS] -- PROGRAM ARGS...
+#   vms_check_tree NAME [CHECKS]    # what NAME's report says about its processes
 #   vms_finish                      # exit 0 if every comparison passed, else 1
 #
 # vms_compare OPTIONS:
@@ -18,10 +19,14 @@
 #                        byte-identical after both runs (repeatable)
 #   --native-rss KB      the peak RSS the test documents (printed next to
 #                        the one measured now)
+#   --summary            vmsandbox also writes its summary (-o) into the
+#                        run's directory, for vms_check_tree --min-at-once
 # In PROGRAM ARGS, @RUN@ is replaced by a directory private to each run
-# (created empty), for programs that write files.  The program under test
-# must not fork (the live sandbox does not follow forks yet): run the real
-# program directly, not through sh -c or a pipeline.
+# (created empty), for programs that write files.  The program may fork and
+# exec (sh -c, pipelines, make): every process of the tree is paged under
+# the one budget.  The native peak RSS that GNU time measures is then the
+# largest single process's, not the tree's: a test of a tree says what its
+# budget is a percentage of.
 #
 # Environment: VMS_REQUIRE_LIVE=1 turns "this vmsandbox has no live sandbox"
 # from a skip into a failure; VMS_KEEP=1 keeps the temporary directory;
@@ -151,8 +156,8 @@ vms_compare() {
 	[ $# -ge 4 ] || vms_error "usage: vms_compare NAME FRAMES [OPTIONS] -- PROGRAM ARGS..."
 	local name=$1 frames=$2
 	shift 2
-	local stdin=/dev/null documented="" policy=""
-	local -a vopts=() files=()
+	local stdin=/dev/null documented="" policy="" summary=0
+	local -a vopts=() files=() oopt=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--policy) policy=$2; vopts+=("$1" "$2"); shift 2 ;;
@@ -160,6 +165,7 @@ vms_compare() {
 		--stdin) stdin=$2; shift 2 ;;
 		--file) files+=("$2"); shift 2 ;;
 		--native-rss) documented=$2; shift 2 ;;
+		--summary) summary=1; shift ;;
 		--) shift; break ;;
 		*) vms_error "vms_compare: unknown option '$1'" ;;
 		esac
@@ -170,6 +176,7 @@ vms_compare() {
 	local d=$VMS_TMP/$name
 	rm -rf "$d"
 	mkdir -p "$d/native" "$d/sandbox" || vms_error "mkdir $d"
+	[ "$summary" = 1 ] && oopt=(-o "$d/summary.txt")
 	local -a ncmd=() scmd=()
 	local a
 	for a in "$@"; do
@@ -189,7 +196,7 @@ vms_compare() {
 		nst=$?
 	fi
 	t1=$EPOCHREALTIME
-	"$VMS" --frames "$frames" --report "$d/report.json" --quiet "${vopts[@]}" -- "${scmd[@]}" \
+	"$VMS" --frames "$frames" --report "$d/report.json" --quiet "${oopt[@]}" "${vopts[@]}" -- "${scmd[@]}" \
 		< "$stdin" > "$d/sandbox.out" 2> "$d/sandbox.err"
 	sst=$?
 	t2=$EPOCHREALTIME
@@ -260,6 +267,38 @@ vms_compare() {
 	vms_show_stderr native "$d/native.err"
 	vms_show_stderr sandbox "$d/sandbox.err"
 	return 1
+}
+
+# vms_check_tree NAME [CHECKS]: after vms_compare NAME, checks what its
+# report says about the process tree (check_tree.py: --min-pids N,
+# --min-at-once N (needs vms_compare --summary), --comm NAME, --chain A,B,...,
+# --unmanaged-command NAME) and counts a pass or a failure.  Against
+# fake_vmsandbox.sh (VMS_HARNESS_SELFTEST=1), which runs the tree natively
+# and pages nothing, there is no tree to check: it only says so.
+vms_check_tree() {
+	[ $# -ge 1 ] || vms_error "usage: vms_check_tree NAME [CHECKS]"
+	local name=$1 d=$VMS_TMP/$1 out st
+	shift
+	if [ "${VMS_HARNESS_SELFTEST:-0}" = 1 ]; then
+		echo "  tree: not checked (fake vmsandbox: no processes were paged)"
+		return 0
+	fi
+	if [ ! -e "$d/report.json" ]; then
+		vms_fail "$name: no report to check the process tree in"
+		return 1
+	fi
+	local -a sopt=()
+	[ -e "$d/summary.txt" ] && sopt=(--summary "$d/summary.txt")
+	out=$(python3 "$VMS_SRC/check_tree.py" "$d/report.json" "${sopt[@]}" "$@")
+	st=$?
+	echo "$out" | grep -v '^FAIL: ' | sed 's/^/  /'
+	if [ "$st" != 0 ]; then
+		echo "$out" | grep '^FAIL: ' | sed "s/^FAIL: /FAIL: $name: /"
+		echo "$out" | grep -q '^FAIL: ' || echo "FAIL: $name: check_tree.py exited with $st"
+		VMS_FAILS=$((VMS_FAILS + 1))
+		return 1
+	fi
+	vms_pass "$name: process tree ($*)"
 }
 
 vms_finish() {

@@ -5,7 +5,8 @@
 # output, changed output file, wrong exit status, a budget that never bound
 # or did not hold, a missing or broken report), skip when vmsandbox has no
 # live sandbox, and the kill test must fail when the program outlives
-# vmsandbox.  Needs no root and no pager.
+# vmsandbox; and check_tree.py must pass and fail made-up reports of process
+# trees as it should.  Needs no root and no pager.
 # usage: selftest_harness.sh FAKE_VMSANDBOX PROGS_DIR
 set -u
 FAKE=$1
@@ -77,6 +78,45 @@ expect good 1 "the native run exited with 2" bash "$tmp/nativefail.sh" "$FAKE" "
 # The kill test: a fake that execs the program dies with it; one that forks does not.
 expect exec 0 "PASS: kill: the program died with vmsandbox" bash "$HERE/test_kill.sh" "$FAKE" "$PROGS"
 expect fork 1 "processes of the program remain" bash "$HERE/test_kill.sh" "$FAKE" "$PROGS"
+
+# check_tree.py (vms_check_tree) on made-up reports: it passes what holds
+# and fails what does not.
+cat > "$tmp/tree.json" <<'JSON'
+{"pid": 10, "processes": [{"pid": 10, "comm": "bash"}, {"pid": 11, "comm": "sort"},
+ {"pid": 10, "comm": "env"}, {"pid": 12, "comm": "sort"}]}
+JSON
+printf 'vmsandbox: bash exited with status 0 after 1.00 s\n  processes:       4 (at most 3 at once)\n' > "$tmp/tree.txt"
+cat > "$tmp/tree-fields.json" <<'JSON'
+{"pid": 10, "peak_processes": 7, "processes": [{"pid": 10, "comm": "sh"}],
+ "unmanaged_processes": [{"pid": 11, "command": "/x/static_hello", "reason": "statically linked"}]}
+JSON
+# expect_tree STATUS PATTERN ARGS...: check_tree.py ARGS gives STATUS and PATTERN.
+expect_tree() {
+	local want=$1 pat=$2
+	shift 2
+	python3 "$HERE/check_tree.py" "$@" > "$tmp/out" 2>&1
+	local got=$?
+	if [ "$got" = "$want" ] && grep -q -- "$pat" "$tmp/out"; then
+		echo "ok: check_tree.py ${*#"$tmp"/}: status $got, '$pat'"
+		passes=$((passes + 1))
+	else
+		echo "FAIL: check_tree.py $*: status $got (expected $want), output lacks '$pat'?"
+		sed 's/^/  | /' "$tmp/out" | tail -n 10
+		fails=$((fails + 1))
+	fi
+}
+T=("$tmp/tree.json" --summary "$tmp/tree.txt")
+expect_tree 0 "tree: 4 process records, 3 pids, 3 at once (summary)" "${T[@]}" \
+	--min-pids 3 --min-at-once 3 --comm sort --chain bash,env
+expect_tree 1 "FAIL: at most 3 processes alive at once (summary), expected at least 4" "${T[@]}" --min-at-once 4
+expect_tree 1 "FAIL: processes\[\] names 3 distinct pids, expected at least 4" "${T[@]}" --min-pids 4
+expect_tree 1 "FAIL: no process of processes\[\] ran 'cc1'" "${T[@]}" --comm cc1
+expect_tree 1 "FAIL: the images of pid 10 were bash,env, expected bash,env,sh" "${T[@]}" --chain bash,env,sh
+expect_tree 1 "FAIL: neither the report" "$tmp/tree.json" --min-at-once 1
+expect_tree 0 "note: the report has no 'unmanaged_processes'" "${T[@]}" --unmanaged-command static_hello
+expect_tree 0 "7 at once (report's peak_processes)" "$tmp/tree-fields.json" --min-at-once 7 \
+	--unmanaged-command static_hello
+expect_tree 1 "FAIL: 'unmanaged_processes' does not list other" "$tmp/tree-fields.json" --unmanaged-command other
 
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]
