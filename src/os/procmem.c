@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -164,46 +163,4 @@ pid_t vms_procmem_tgid(pid_t tid)
 pid_t vms_procmem_ppid(pid_t pid)
 {
 	return status_field(pid, "\nPPid:");
-}
-
-int vms_procmem_children(pid_t pid, pid_t *pids, int max)
-{
-	char path[64], buf[4096];
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char file[300];
-		ssize_t len;
-		char *s, *end;
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "/proc/%d/task/%s/children", (int)pid, de->d_name);
-		fd = open(file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = 0;
-		for (s = buf;; s = end) {
-			long v = strtol(s, &end, 10);
-
-			if (end == s)
-				break;
-			if (n < max)
-				pids[n] = (pid_t)v;
-			n++;
-		}
-	}
-	closedir(d);
-	return n;
 }

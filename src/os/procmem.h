@@ -49,8 +49,5 @@ int vms_procmem_page_present(pid_t pid, int *pagemap_fd, uint64_t addr);
 pid_t vms_procmem_tgid(pid_t tid);
 /* The parent of process pid, or -ESRCH. */
 pid_t vms_procmem_ppid(pid_t pid);
-/* The children of every thread of process pid (/proc/PID/task/TID/children):
- * up to max pids into pids; returns how many there are, or -errno. */
-int vms_procmem_children(pid_t pid, pid_t *pids, int max);
 
 #endif

@@ -444,48 +444,17 @@ size_t vms_proc_reap_gone(struct vms_pager *pg)
 	return n;
 }
 
-static bool pid_known(struct vms_pager *pg, pid_t pid)
-{
-	for (struct vms_proc *q = pg->procs; q; q = q->next)
-		if (q->pid == pid && !q->gone)
-			return true;
-	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++)
-		if (pg->unmanaged_procs[i].pid == pid)
-			return true;
-	return false;
-}
-
-/*
- * The FORK event does not say which process it created; the engine needs
- * its pid to read its pages (eviction of the frames it shares) before its
- * agent arrives.  The child exists when the event is read: it is the one
- * child of the parent we do not know yet, if there is exactly one.
- * Otherwise its first fault or its agent's hello names it.
- */
-static void learn_child_pid(struct vms_pager *pg, struct vms_proc *c)
-{
-	pid_t kids[64], found = 0;
-	int n = vms_procmem_children(c->fork_parent_pid, kids, 64);
-
-	for (int i = 0; i < n && i < 64; i++) {
-		if (pid_known(pg, kids[i]))
-			continue;
-		if (found)
-			return;   /* ambiguous */
-		found = kids[i];
-	}
-	if (found && n <= 64)
-		c->pid = found;
-}
-
 /*
  * UFFD_EVENT_FORK: the kernel created a userfaultfd for the child's copy of
  * the registrations and installed it in our table.  The child's address
  * space is the parent's clone: it maps the parent's resident frames
- * (copy-on-write, see fork.c).  It has no agent until its atfork handler
- * starts one (fork copies only the calling thread), so its evicted pages
- * wait in its drop batch meanwhile; a write to one takes it back
- * (fault.c).
+ * (copy-on-write, see fork.c).  Its pid is unknown until its first fault
+ * names the thread (the event comes before the kernel links the child to
+ * its parent, so /proc cannot name it yet); until then its pages cannot be
+ * read, and frames it maps are not evicted.  It has no agent until its
+ * atfork handler starts one (fork copies only the calling thread), so its
+ * evicted pages wait in its drop batch and backlog meanwhile; a write to
+ * one takes it back (fault.c).
  */
 void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 {
@@ -520,7 +489,6 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 		return;
 	}
 	c->as->owner = c;
-	learn_child_pid(pg, c);
 	c->uffd_watch = (struct vms_watch){ .kind = VMS_WATCH_UFFD, .proc = c };
 	vms_pager_watch(pg, uffd, &c->uffd_watch);
 	c->next = pg->procs;

@@ -8,6 +8,8 @@
 #   exec_chain       execs itself 3 times, a thread running at each exec
 #   py_exec_threads  python3 fills memory, then os.execv's threads_pattern
 #   py_exec_python   python3 fills memory, then os.execv's python3 again
+#   fork_under_faults  forks 20 times while 2 threads fault pages of a 16 MiB
+#                    region in; each child checks every page of its copy
 # usage: test_robust.sh VMSANDBOX PROGS_DIR CASE
 . "$(dirname "$0")/lib.sh"
 vms_setup "$@"
@@ -19,6 +21,7 @@ case_name=${3:-}
 #   exec_chain 3 (32 MiB per image) 42,484 KiB, 0.17-0.27 s
 #   py_exec.py + threads_pattern --size 32: 53,500 KiB, 0.30-0.36 s
 #   py_exec.py --python: 73,896 KiB, 0.22-0.26 s
+#   fork_under_faults 17,880 KiB, 0.12 s
 case $case_name in
 fdclose)
 	vms_compare fdclose "$(vms_frames_pct 132392 15)" --native-rss 132392 -- "$PROGS/fdclose" ;;
@@ -32,6 +35,9 @@ py_exec_threads)
 py_exec_python)
 	vms_compare py_exec_python "$(vms_frames_pct 73896 15)" --native-rss 73896 \
 		-- "$PY" "$VMS_SRC/py_exec.py" --python ;;
+fork_under_faults)
+	vms_compare fork_under_faults "$(vms_frames_pct 17880 25)" --native-rss 17880 \
+		-- "$PROGS/fork_under_faults" ;;
 *)
 	vms_error "unknown case '$case_name'" ;;
 esac
