@@ -23,7 +23,12 @@
  * The fork waits while the parent has fills the kernel refused (pending
  * fills): the engine counts those pages resident, so the child would map
  * frames whose page the parent does not have yet, and the child's copy
- * would be missing.
+ * would be missing.  It also waits while the parent's previous child is
+ * unnamed (no fault, no hello yet): a FORK event does not say which
+ * process it created, and two unnamed children of one parent could not be
+ * told apart when their agents say hello (proc.c).  A child that stays
+ * unnamed for FORK_WAIT_MAX_NS (one that never faults, never starts an
+ * agent) does not hold its parent back for longer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +36,8 @@
 #include "filter.h"
 #include "pager.h"
 #include "uffd.h"
+
+#define FORK_WAIT_MAX_NS 200000000ull
 
 struct vms_fork_wait {
 	struct vms_fork_wait *next;
@@ -87,14 +94,31 @@ static void prepare_and_continue(struct vms_pager *pg, struct vms_proc *p, uint6
 	protect_run(&c);
 	pg->st.forks++;
 	pg->st.fork_pages_unprotected += c.refused;
+	p->forks_unseen++;
 	vms_seccomp_continue(pg->seccomp_fd, notif_id);
+}
+
+static bool must_wait(struct vms_pager *pg, struct vms_proc *p)
+{
+	if (p->fills)
+		return true;
+	if (!p->forks_unseen && !vms_proc_has_unnamed_child(pg, p))
+		return false;
+	if (vms_now_ns() - p->fork_wait_since_ns > FORK_WAIT_MAX_NS) {
+		p->forks_unseen = 0;   /* a fork that failed has no event */
+		return false;
+	}
+	pg->uffd_busy = true;   /* nothing may wake the loop: look again soon */
+	return true;
 }
 
 void vms_fork_stopped(struct vms_pager *pg, struct vms_proc *p, uint64_t notif_id)
 {
 	struct vms_fork_wait *w;
 
-	if (!p->fills) {
+	if (!p->forks_waiting)
+		p->fork_wait_since_ns = vms_now_ns();
+	if (!p->forks_waiting && !must_wait(pg, p)) {
 		prepare_and_continue(pg, p, notif_id);
 		return;
 	}
@@ -111,12 +135,13 @@ void vms_fork_stopped(struct vms_pager *pg, struct vms_proc *p, uint64_t notif_i
 
 void vms_fork_retry(struct vms_pager *pg, struct vms_proc *p)
 {
-	while (p->forks_waiting && !p->fills && !p->gone) {
+	while (p->forks_waiting && !p->gone && !must_wait(pg, p)) {
 		struct vms_fork_wait *w = p->forks_waiting;
 
 		p->forks_waiting = w->next;
 		prepare_and_continue(pg, p, w->notif_id);
 		free(w);
+		p->fork_wait_since_ns = vms_now_ns();
 	}
 }
 

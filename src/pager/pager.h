@@ -145,7 +145,10 @@ struct vms_proc {
 	struct vms_pending_fill *fills;
 	struct vms_queued_fault *queue;
 	size_t nr_queued, cap_queued;
-	struct vms_fork_wait *forks_waiting;   /* fork/clone stopped until the fills are done */
+	struct vms_fork_wait *forks_waiting;   /* fork/clone stopped until the fills are done
+						* and the previous child is named */
+	uint64_t fork_wait_since_ns;
+	uint32_t forks_unseen;        /* forks let through whose FORK event is not read yet */
 
 	uint64_t last_hit_addr;       /* loop detection: a fault the page table calls a hit */
 	uint32_t nr_same_hits;
@@ -269,6 +272,8 @@ void vms_proc_maybe_welcome(struct vms_pager *pg, struct vms_proc *p);
 int vms_proc_hello(struct vms_pager *pg, struct vms_proc *p);
 void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd);
 void vms_proc_learn_pid(struct vms_pager *pg, struct vms_proc *p, pid_t tid);
+/* parent has a fork child that has neither faulted nor said hello yet. */
+bool vms_proc_has_unnamed_child(struct vms_pager *pg, const struct vms_proc *parent);
 /* A thread of a process without a shim made an intercepted call. */
 void vms_proc_note_unmanaged(struct vms_pager *pg, pid_t tid);
 

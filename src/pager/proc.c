@@ -212,20 +212,47 @@ static void welcome(struct vms_pager *pg, struct vms_proc *p, int status)
 	p->welcomed = true;
 }
 
+/* The unclaimed fork child of h->ppid that is h->pid: the one whose pid
+ * its faults named, else the only one whose pid is still unknown. */
+static struct vms_proc *find_fork_child(struct vms_pager *pg, const struct vms_hello *h)
+{
+	struct vms_proc *unknown = NULL;
+	int nr_unknown = 0;
+
+	for (struct vms_proc *q = pg->procs; q; q = q->next) {
+		if (!q->as || q->gone || q->sock >= 0 || q->fork_parent_pid != h->ppid)
+			continue;
+		if (q->pid == h->pid)
+			return q;
+		if (q->pid == 0) {
+			unknown = q;
+			nr_unknown++;
+		}
+	}
+	return nr_unknown == 1 ? unknown : NULL;
+}
+
 /*
- * A fork child's agent says HELLO: it belongs to the process the FORK event
- * created (the oldest unclaimed child of that parent: the event is always
- * read before the child runs).  The connection moves over to it.
+ * A fork child's agent says HELLO: it belongs to the process a FORK event
+ * created.  Which one, when its parent has several children unclaimed: the
+ * one its faults named (hellos do not come in fork order; taking the oldest
+ * gave one child another's userfaultfd).  fork.c lets a parent fork again
+ * only once its previous child is named, so at most one is unknown; pending
+ * faults are read first, in case they name it.  The connection moves over
+ * to it.
  */
 static int adopt_fork_child(struct vms_pager *pg, struct vms_proc *conn, const struct vms_hello *h)
 {
-	struct vms_proc *c = NULL;
+	struct vms_proc *c = find_fork_child(pg, h);
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	for (struct vms_proc *q = pg->procs; q; q = q->next)
-		if (q->as && !q->gone && q->sock < 0 && q->fork_parent_pid == h->ppid &&
-		    (q->pid == 0 || q->pid == h->pid) && (!c || q->fork_seq < c->fork_seq))
-			c = q;
+	if (!c) {
+		for (struct vms_proc *q = pg->procs; q; q = q->next)
+			if (q->as && !q->gone && q->sock < 0 && q->pid == 0 &&
+			    q->fork_parent_pid == h->ppid)
+				vms_fault_read_uffd(pg, q);
+		c = find_fork_child(pg, h);
+	}
 	if (!c)
 		return -ESRCH;
 	c->pid = h->pid;
@@ -467,6 +494,8 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 				(int)parent->pid);
 		return;
 	}
+	if (parent->forks_unseen)
+		parent->forks_unseen--;
 	c->uffd = uffd;
 	c->sock = -1;
 	c->memfd = -1;
@@ -496,6 +525,15 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 	pg->st.processes++;
 	if (++pg->st.nr_processes > pg->st.peak_processes)
 		pg->st.peak_processes = pg->st.nr_processes;
+}
+
+bool vms_proc_has_unnamed_child(struct vms_pager *pg, const struct vms_proc *parent)
+{
+	for (const struct vms_proc *q = pg->procs; q; q = q->next)
+		if (q->as && !q->gone && q->sock < 0 && q->pid == 0 &&
+		    q->fork_parent_pid == parent->pid)
+			return true;
+	return false;
 }
 
 void vms_proc_learn_pid(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
