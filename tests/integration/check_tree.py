@@ -8,17 +8,19 @@
 #   --min-pids N         processes[] names at least N distinct pids: every
 #                        fork child was paged as a process of its own
 #   --min-at-once N      at least N processes were alive at once: the
-#                        report's "peak_processes" when it has one, else the
-#                        summary's "processes: T (at most N at once)" (FILE,
-#                        written by vmsandbox -o); one of them must be there
+#                        report's process_tree.peak_live_processes (a
+#                        vmsandbox whose report predates it: the summary's
+#                        "processes: T (at most N at once)", FILE, written
+#                        by vmsandbox -o); one of them must be there
 #   --comm NAME          some process of processes[] ran NAME (its comm)
 #   --chain A,B,...      the images of the program's own pid, in the order
 #                        processes[] lists them, are exactly A, B, ...: each
 #                        exec'ed image was paged in its turn
 #   --unmanaged-command NAME
 #                        when the report has "unmanaged_processes", NAME is
-#                        one of them (a static program runs unpaged and says
-#                        so); without that field only a note is printed
+#                        one of them, with reason "static" (a static program
+#                        runs unpaged and the report says so); a report
+#                        without that field (older vmsandbox) gets a note
 #
 # Prints "tree: ..." with the figures, then one "FAIL: ..." line per broken
 # expectation (exit 1), or nothing more (exit 0).
@@ -58,11 +60,12 @@ def main():
     if a.min_pids is not None and len(pids) < a.min_pids:
         fails.append("processes[] names %d distinct pids, expected at least %d" % (len(pids), a.min_pids))
 
-    # Processes alive at once: a field of the report if it has one (not in
-    # docs/report.md yet), else the summary's line.
+    # Processes alive at once: the report's field (docs/report.md), else,
+    # from a vmsandbox that predates it, the summary's line.
     at_once, source = None, None
-    if isinstance(r.get("peak_processes"), int):
-        at_once, source = r["peak_processes"], "report's peak_processes"
+    tree = r.get("process_tree")
+    if isinstance(tree, dict) and isinstance(tree.get("peak_live_processes"), int):
+        at_once, source = tree["peak_live_processes"], "report"
     elif a.summary:
         try:
             with open(a.summary) as f:
@@ -73,8 +76,8 @@ def main():
             notes.append("no summary: %s" % e)
     if a.min_at_once is not None:
         if at_once is None:
-            fails.append("neither the report ('peak_processes') nor the summary says how many "
-                         "processes were alive at once")
+            fails.append("neither the report (process_tree.peak_live_processes) nor the summary "
+                         "says how many processes were alive at once")
         elif at_once < a.min_at_once:
             fails.append("at most %d processes alive at once (%s), expected at least %d"
                          % (at_once, source, a.min_at_once))
@@ -96,18 +99,22 @@ def main():
         elif not isinstance(r["unmanaged_processes"], list):
             fails.append("'unmanaged_processes' is not a list")
         else:
-            unmanaged = [u.get("command") for u in r["unmanaged_processes"] if isinstance(u, dict)]
-            if not any(isinstance(c, str) and (c == a.unmanaged_command or
-                                               os.path.basename(c) == a.unmanaged_command)
-                       for c in unmanaged):
+            entries = [u for u in r["unmanaged_processes"] if isinstance(u, dict)]
+            unmanaged = ["%s (%s)" % (u.get("command"), u.get("reason")) for u in entries]
+            named = [u for u in entries if isinstance(u.get("command"), str) and
+                     os.path.basename(u["command"].split(" ")[0]) == a.unmanaged_command]
+            if not named:
                 fails.append("'unmanaged_processes' does not list %s (it lists %s)"
-                             % (a.unmanaged_command, unmanaged))
+                             % (a.unmanaged_command, ", ".join(unmanaged) or "nothing"))
+            elif not any(u.get("reason") == "static" for u in named):
+                fails.append("'unmanaged_processes' lists %s with reason %s, not 'static'"
+                             % (a.unmanaged_command, ", ".join(repr(u.get("reason")) for u in named)))
 
     print("tree: %d process records, %d pids, %s at once%s; comms %s%s%s"
           % (len(procs), len(pids), "?" if at_once is None else at_once,
              " (%s)" % source if source else "", ", ".join(comms),
              "; chain of pid %s: %s" % (r.get("pid"), ",".join(chain)) if a.chain is not None else "",
-             "; unmanaged processes: %s" % unmanaged if unmanaged is not None else ""))
+             "; unmanaged processes: %s" % ", ".join(unmanaged) if unmanaged is not None else ""))
     for n in notes:
         print("note: " + n)
     for f in fails:

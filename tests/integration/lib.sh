@@ -20,7 +20,9 @@
 #   --native-rss KB      the peak RSS the test documents (printed next to
 #                        the one measured now)
 #   --summary            vmsandbox also writes its summary (-o) into the
-#                        run's directory, for vms_check_tree --min-at-once
+#                        run's directory (kept with VMS_KEEP=1; vms_check_tree
+#                        reads processes alive at once there when the report
+#                        predates process_tree.peak_live_processes)
 # In PROGRAM ARGS, @RUN@ is replaced by a directory private to each run
 # (created empty), for programs that write files.  The program may fork and
 # exec (sh -c, pipelines, make): every process of the tree is paged under
@@ -271,7 +273,7 @@ vms_compare() {
 
 # vms_check_tree NAME [CHECKS]: after vms_compare NAME, checks what its
 # report says about the process tree (check_tree.py: --min-pids N,
-# --min-at-once N (needs vms_compare --summary), --comm NAME, --chain A,B,...,
+# --min-at-once N, --comm NAME, --chain A,B,...,
 # --unmanaged-command NAME) and counts a pass or a failure.  Against
 # fake_vmsandbox.sh (VMS_HARNESS_SELFTEST=1), which runs the tree natively
 # and pages nothing, there is no tree to check: it only says so.

@@ -87,8 +87,10 @@ cat > "$tmp/tree.json" <<'JSON'
 JSON
 printf 'vmsandbox: bash exited with status 0 after 1.00 s\n  processes:       4 (at most 3 at once)\n' > "$tmp/tree.txt"
 cat > "$tmp/tree-fields.json" <<'JSON'
-{"pid": 10, "peak_processes": 7, "processes": [{"pid": 10, "comm": "sh"}],
- "unmanaged_processes": [{"pid": 11, "command": "/x/static_hello", "reason": "statically linked"}]}
+{"pid": 10, "process_tree": {"processes": 3, "peak_live_processes": 7},
+ "processes": [{"pid": 10, "comm": "sh"}],
+ "unmanaged_processes": [{"pid": 11, "command": "static_hello", "reason": "static"},
+                         {"pid": 12, "command": "noshim", "reason": "no-shim"}]}
 JSON
 # expect_tree STATUS PATTERN ARGS...: check_tree.py ARGS gives STATUS and PATTERN.
 expect_tree() {
@@ -106,6 +108,8 @@ expect_tree() {
 	fi
 }
 T=("$tmp/tree.json" --summary "$tmp/tree.txt")
+# The report's own figure wins over the summary's.
+F=("$tmp/tree-fields.json" --summary "$tmp/tree.txt")
 expect_tree 0 "tree: 4 process records, 3 pids, 3 at once (summary)" "${T[@]}" \
 	--min-pids 3 --min-at-once 3 --comm sort --chain bash,env
 expect_tree 1 "FAIL: at most 3 processes alive at once (summary), expected at least 4" "${T[@]}" --min-at-once 4
@@ -114,9 +118,11 @@ expect_tree 1 "FAIL: no process of processes\[\] ran 'cc1'" "${T[@]}" --comm cc1
 expect_tree 1 "FAIL: the images of pid 10 were bash,env, expected bash,env,sh" "${T[@]}" --chain bash,env,sh
 expect_tree 1 "FAIL: neither the report" "$tmp/tree.json" --min-at-once 1
 expect_tree 0 "note: the report has no 'unmanaged_processes'" "${T[@]}" --unmanaged-command static_hello
-expect_tree 0 "7 at once (report's peak_processes)" "$tmp/tree-fields.json" --min-at-once 7 \
-	--unmanaged-command static_hello
-expect_tree 1 "FAIL: 'unmanaged_processes' does not list other" "$tmp/tree-fields.json" --unmanaged-command other
+expect_tree 0 "7 at once (report)" "${F[@]}" --min-at-once 7 --unmanaged-command static_hello
+expect_tree 1 "FAIL: at most 7 processes alive at once (report), expected at least 8" "${F[@]}" --min-at-once 8
+expect_tree 1 "FAIL: 'unmanaged_processes' does not list other" "${F[@]}" --unmanaged-command other
+expect_tree 1 "FAIL: 'unmanaged_processes' lists noshim with reason 'no-shim', not 'static'" "${F[@]}" \
+	--unmanaged-command noshim
 
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]
