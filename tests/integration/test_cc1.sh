@@ -4,8 +4,8 @@
 # native peak; the assembly must be byte-identical.
 #
 # The compiler proper (cc1) is run directly: the gcc driver forks cc1 and as,
-# and the live sandbox does not follow forks yet.  The cc1 command line is
-# the one `gcc -### -O2 -S big.c -o -` prints, minus the multiarch include
+# and one process keeps this test's figures simple (tree_make runs gcc whole
+# under make -j2).  The cc1 command line is the one `gcc -### -O2 -S big.c -o -` prints, minus the multiarch include
 # options (the file includes nothing).
 # usage: test_cc1.sh VMSANDBOX PROGS_DIR
 . "$(dirname "$0")/lib.sh"
