@@ -55,34 +55,8 @@ pre=(timeout --kill-after=10 "$timeout_s")
 # frames_fork is 100 MiB of 4 KiB frames; the rest of the heap is in swap.
 swapped_mib=$((mib - frames_fork * 4 / 1024))
 
-child=
-teardown() {
-	# A signal may arrive inside launch's { wait; } 2>/dev/null.
-	exec 2>&3
-	if [ -n "$child" ]; then
-		# timeout(1) passes the signal on to its whole process group.
-		kill -TERM "$child" 2>/dev/null
-		wait "$child" 2>/dev/null
-	fi
-	if [ "$keep" = 1 ]; then
-		echo "(raw outputs kept in $work)"
-	else
-		rm -rf "$work"
-	fi
-}
-exec 3>&2
-trap teardown EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-lockdir=/run/lock
-[ -w "$lockdir" ] || lockdir=/tmp
-exec 9>>"$lockdir/vmsandbox-live-bench.lock"
-if ! flock -n 9; then
-	echo "live_fork.sh: another live benchmark holds $lockdir/vmsandbox-live-bench.lock; waiting" >&2
-	flock 9
-fi
+vms_bench_traps
+vms_bench_lock live_fork.sh
 
 vms_ok=0
 if vms_why=$(vms_probe "$vms" "$work"); then

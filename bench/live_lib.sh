@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # launch() reads the caller's pre[] and sets globals for it:
 # shellcheck disable=SC2034,SC2154
-# Helpers shared by bench/live_thrash.sh and bench/live_python.sh (sourced,
+# Helpers shared by bench/live_thrash.sh, live_python.sh and live_fork.sh (sourced,
 # not run).  Numbers are passed around as text; "n/a" is a valid value
 # everywhere and propagates through ratio/sub/div.
 
@@ -115,4 +115,43 @@ row() {
 	printf '%-34s' "$label"
 	printf ' %12s' "$@"
 	printf '\n'
+}
+
+# vms_bench_lock NAME: one live benchmark at a time (their timings would
+# distort each other): takes the lock on fd 9, saying so if it must wait.
+vms_bench_lock() {
+	local lockdir=/run/lock
+	[ -w "$lockdir" ] || lockdir=/tmp
+	exec 9>>"$lockdir/vmsandbox-live-bench.lock"
+	if ! flock -n 9; then
+		echo "$1: another live benchmark holds $lockdir/vmsandbox-live-bench.lock; waiting" >&2
+		flock 9
+	fi
+}
+
+# For a benchmark with nothing of its own to undo: on exit or a signal, the
+# running child ($child, set by launch) is stopped and $work removed unless
+# $keep is 1.
+vms_bench_teardown() {
+	# A signal may arrive inside launch's { wait; } 2>/dev/null.
+	exec 2>&3
+	if [ -n "$child" ]; then
+		# timeout(1) passes the signal on to its whole process group.
+		kill -TERM "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+	fi
+	if [ "$keep" = 1 ]; then
+		echo "(raw outputs kept in $work)"
+	else
+		rm -rf "$work"
+	fi
+}
+
+vms_bench_traps() {
+	child=
+	exec 3>&2
+	trap vms_bench_teardown EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 }

@@ -374,11 +374,7 @@ run_vms() {
 }
 
 # ---- main -------------------------------------------------------------------
-exec 9>>"$lockdir/vmsandbox-live-bench.lock"
-if ! flock -n 9; then
-	echo "live_thrash.sh: another live benchmark holds $lockdir/vmsandbox-live-bench.lock; waiting" >&2
-	flock 9
-fi
+vms_bench_lock live_thrash.sh
 
 kernel=0
 if [ "$(id -u)" != 0 ]; then
