@@ -223,6 +223,8 @@ out:
  * way the engine applies it to page tables: unmap, map (over old contents),
  * remap (the pages keep their identity: moved, not new), exec and exit
  * (everything goes).  Fork needs nothing: the child's pages are its own keys.
+ * Populate needs nothing either: it fills frames, the contents do not change
+ * (OPT's next uses stay, and the LRU curve counts references only).
  */
 typedef void (*forget_fn)(void *ctx, uint32_t pid, vms_vpn_t vpn, uint64_t value);
 
@@ -295,6 +297,27 @@ static struct vms_as *get_as(struct vms_mm *mm, uint32_t pid)
 	return as;
 }
 
+/*
+ * Fault-around recorded by the live pager: each page of the range, in order,
+ * gets a free frame if it was never touched.  Once no frame is free, none of
+ * the rest can get one (populate never evicts), so the loop stops there.
+ */
+static int apply_populate(struct vms_mm *mm, const struct vms_trace_event *ev)
+{
+	const struct vms_frame_table *ft = vms_mm_frames(mm);
+	struct vms_as *as = get_as(mm, ev->pid);
+
+	if (!as)
+		return -ENOMEM;
+	for (uint64_t k = 0; k < ev->nr_pages && ft->nr_used < ft->nr_frames; k++) {
+		int r = vms_mm_populate(mm, as, ev->vpn + k);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int apply_event(struct vms_mm *mm, const struct vms_trace_event *ev)
 {
 	struct vms_as *as, *child;
@@ -324,6 +347,8 @@ static int apply_event(struct vms_mm *mm, const struct vms_trace_event *ev)
 	case VMS_TR_EXIT:
 		vms_mm_as_destroy(mm, vms_mm_as_find(mm, ev->pid));
 		return 0;
+	case VMS_TR_POPULATE:
+		return apply_populate(mm, ev);
 	case VMS_TR_REF:
 		break;
 	}

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reference traces: the stream of events (page references, map/unmap/remap
- * of ranges, fork, exec, exit) that `vmsandbox replay` feeds to the core and
+ * of ranges, fault-around populate, fork, exec, exit) that `vmsandbox replay` feeds to the core and
  * that the live pager records with --trace.
  *
  * Two encodings, both described byte by byte in docs/trace-format.md:
  *   - text: one page number per line (decimal or 0x-hex, optional "R "/"W "
  *     prefix, '#' comments), plus optional directives for multi-process
- *     traces (@pid, @tid, @time, map, unmap, remap, fork, exec, exit);
+ *     traces (@pid, @tid, @time, map, unmap, remap, populate, fork, exec,
+ *     exit);
  *   - binary: a versioned header ("VMSTRACE") and compact records (a tag
  *     byte and LEB128 varints), ended by a record carrying the event count.
  *
@@ -33,8 +34,15 @@ enum vms_trace_kind {
 	VMS_TR_FORK,   /* pid (the parent) clones its address space as child_pid */
 	VMS_TR_EXEC,   /* pid replaces its address space with an empty one */
 	VMS_TR_EXIT,   /* pid's address space goes away */
+	/*
+	 * pid got pages vpn .. vpn+nr_pages-1 mapped by fault-around (the live
+	 * pager's read-ahead next to a zero-fill fault): each was given a free
+	 * frame without being referenced (vms_mm_populate).  Recorded right
+	 * after the ref event of the fault, one event per run of pages.
+	 */
+	VMS_TR_POPULATE,
 };
-#define VMS_TR_NR_KINDS (VMS_TR_EXIT + 1)
+#define VMS_TR_NR_KINDS (VMS_TR_POPULATE + 1)
 
 /*
  * The process a trace starts in, for traces (plain text ones) that never
@@ -52,8 +60,8 @@ struct vms_trace_event {
 	uint32_t tid;          /* thread, 0 if unknown */
 	uint32_t child_pid;    /* FORK */
 	uint64_t time_ns;      /* monotonic since start of run; 0 if unknown */
-	vms_vpn_t vpn;         /* REF: the page; MAP/UNMAP/REMAP: first page of the range */
-	uint64_t nr_pages;     /* MAP/UNMAP/REMAP, >= 1 */
+	vms_vpn_t vpn;         /* REF: the page; MAP/UNMAP/REMAP/POPULATE: first page of the range */
+	uint64_t nr_pages;     /* MAP/UNMAP/REMAP/POPULATE, >= 1 */
 	vms_vpn_t new_vpn;     /* REMAP: destination */
 	uint64_t line;         /* reader, text: 1-based line of the event; binary: 0 */
 	uint64_t offset;       /* reader: byte offset where the event's line/record starts */

@@ -21,6 +21,7 @@ static const char *const kind_names[VMS_TR_NR_KINDS] = {
 	[VMS_TR_FORK] = "fork",
 	[VMS_TR_EXEC] = "exec",
 	[VMS_TR_EXIT] = "exit",
+	[VMS_TR_POPULATE] = "populate",
 };
 
 const char *vms_trace_kind_name(enum vms_trace_kind kind)
@@ -70,6 +71,7 @@ int vms_trace_event_check(const struct vms_trace_event *ev, char *msg, size_t ms
 		return 0;
 	case VMS_TR_MAP:
 	case VMS_TR_UNMAP:
+	case VMS_TR_POPULATE:
 		return check_range(ev->vpn, ev->nr_pages, "first", msg, msg_size);
 	case VMS_TR_REMAP:
 		rc = check_range(ev->vpn, ev->nr_pages, "source", msg, msg_size);

@@ -4,7 +4,9 @@
  * byte): a 16-byte header, then records of a tag byte and LEB128 varints.
  * A reference to a page within +-15 pages of the same process's previous
  * reference is one byte.  The end record carries the event count, so a
- * truncated trace is always detected.
+ * truncated trace is always detected.  Populate events are extension
+ * records (tag 0xc0), which a 1.0 reader that does not know them skips; the
+ * end record therefore counts only the events of the other records.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -73,6 +75,8 @@ static const char *tag_name(unsigned tag)
 		return "ref";
 	if (tag - 0x80 < sizeof(names) / sizeof(names[0]))
 		return names[tag - 0x80];
+	if (tag == TAG_EXT_POPULATE)
+		return "populate";
 	return "extension";
 }
 
@@ -153,16 +157,56 @@ static int skip_payload(struct vms_trace_reader *r, uint64_t nr_bytes, uint64_t 
 
 static int read_end(struct vms_trace_reader *r, uint64_t count, uint64_t rec_off)
 {
-	if (count != r->nr_events)
+	/* Extension events are not counted: a reader that skips them agrees. */
+	uint64_t nr_core = r->nr_events - r->nr_ext_events;
+
+	if (count != nr_core) {
+		if (r->nr_ext_events)
+			return trace_fail(r, -EBADMSG,
+					  "corrupt trace: the end record at byte %" PRIu64 " counts %" PRIu64 " events, but %" PRIu64
+					  " were read (not counting %" PRIu64 " populate events)",
+					  rec_off, count, nr_core, r->nr_ext_events);
 		return trace_fail(r, -EBADMSG,
 				  "corrupt trace: the end record at byte %" PRIu64 " counts %" PRIu64 " events, but %" PRIu64 " were read",
-				  rec_off, count, r->nr_events);
+				  rec_off, count, nr_core);
+	}
 	if (trace_fill(r, 1) < 0)
 		return r->err;
 	if (r->pos < r->len)
 		return trace_fail(r, -EBADMSG, "corrupt trace: data after the end record, at byte %" PRIu64,
 				  r->buf_off + r->pos);
 	r->done = true;
+	return 0;
+}
+
+/*
+ * The payload of a populate record, [p, p + len): varint vpn, varint
+ * nr_pages, and nothing else.  The whole record is buffered (len is at most
+ * TRACE_POPULATE_PAYLOAD_MAX, checked by the caller).
+ */
+static int read_populate(struct vms_trace_reader *r, const unsigned char *p, uint64_t len,
+			 uint64_t rec_off, struct vms_trace_event *ev)
+{
+	const unsigned char *end = p + len;
+	uint64_t vpn = 0, nr = 0;
+	int why;
+
+	why = get_varint(&p, end, &vpn);
+	if (why == VARINT_OK)
+		why = get_varint(&p, end, &nr);
+	if (why == VARINT_OVERLONG)
+		return fail_varint(r, why, TAG_EXT_POPULATE, rec_off);
+	if (why == VARINT_TRUNCATED)
+		return trace_fail(r, -EBADMSG,
+				  "corrupt trace: the populate record at byte %" PRIu64 ": its fields run past its %" PRIu64 "-byte length",
+				  rec_off, len);
+	if (p != end)
+		return trace_fail(r, -EBADMSG,
+				  "corrupt trace: the populate record at byte %" PRIu64 ": its length is %" PRIu64 " bytes, its fields take %zu",
+				  rec_off, len, (size_t)(len - (uint64_t)(end - p)));
+	ev->kind = VMS_TR_POPULATE;
+	ev->vpn = vpn;
+	ev->nr_pages = nr;
 	return 0;
 }
 
@@ -285,6 +329,25 @@ int trace_binary_read(struct vms_trace_reader *r, struct vms_trace_event *ret)
 		case TAG_EXIT:
 			ev.kind = VMS_TR_EXIT;
 			break;
+		case TAG_EXT_POPULATE:
+			GET(a);
+			if (a > TRACE_POPULATE_PAYLOAD_MAX)
+				return trace_fail(r, -EBADMSG,
+						  "corrupt trace: the populate record at byte %" PRIu64 ": its length %" PRIu64
+						  " exceeds the %u bytes its fields can take",
+						  rec_off, a, TRACE_POPULATE_PAYLOAD_MAX);
+			/*
+			 * With TRACE_REC_MAX bytes buffered at the tag, a payload
+			 * not all buffered means the input ended inside it.
+			 */
+			if (a > (uint64_t)(end - p))
+				return trace_fail(r, -EBADMSG,
+						  "truncated trace: ended at byte %" PRIu64 " inside a populate record that starts at byte %" PRIu64,
+						  r->buf_off + r->len, rec_off);
+			if (read_populate(r, p, a, rec_off, &ev) < 0)
+				return r->err;
+			p += a;
+			break;
 		default:
 			if (tag < TAG_EXT_FIRST)
 				return trace_fail(r, -EBADMSG,
@@ -307,6 +370,8 @@ int trace_binary_read(struct vms_trace_reader *r, struct vms_trace_event *ret)
 			goto fail_cursor;
 		r->pos = (size_t)(p - r->buf);
 		r->nr_events++;
+		if (tag >= TAG_EXT_FIRST)
+			r->nr_ext_events++;
 		*ret = ev;
 		return 1;
 
@@ -426,6 +491,19 @@ int trace_binary_write(struct vms_trace_writer *w, const struct vms_trace_event 
 	case VMS_TR_EXIT:
 		*p++ = TAG_EXIT;
 		break;
+	case VMS_TR_POPULATE: {
+		/* An extension record: a 1.0 reader that does not know it skips it. */
+		unsigned char payload[TRACE_POPULATE_PAYLOAD_MAX], *q = payload;
+
+		q = put_varint(q, ev->vpn);
+		q = put_varint(q, ev->nr_pages);
+		*p++ = TAG_EXT_POPULATE;
+		p = put_varint(p, (uint64_t)(q - payload));
+		memcpy(p, payload, (size_t)(q - payload));
+		p += q - payload;
+		w->nr_ext_events++;
+		break;
+	}
 	case VMS_TR_REF:
 		break;
 	}
@@ -443,7 +521,8 @@ int trace_binary_finish(struct vms_trace_writer *w)
 		return rc;
 	p = w->buf + w->len;
 	*p++ = TAG_END;
-	p = put_varint(p, w->nr_events);
+	/* Extension events are not counted, so that readers skipping them agree. */
+	p = put_varint(p, w->nr_events - w->nr_ext_events);
 	w->len = (size_t)(p - w->buf);
 	return 0;
 }

@@ -36,8 +36,15 @@
 #define TAG_EXEC         0x88u
 #define TAG_EXIT         0x89u
 #define TAG_EXT_FIRST    0xc0u   /* 0xc0..0xff: tag, varint length, payload */
+#define TAG_EXT_POPULATE 0xc0u   /* payload: varint vpn, varint nr_pages */
 
-/* The longest fixed-layout record: a tag and three 10-byte varints. */
+/* The longest populate payload: two 10-byte varints. */
+#define TRACE_POPULATE_PAYLOAD_MAX 20
+
+/*
+ * The longest fixed-layout record: a tag and three 10-byte varints (a
+ * populate record, a tag, a 10-byte length and its payload, is no longer).
+ */
 #define TRACE_REC_MAX    31
 
 /* Most processes a binary trace may have alive at once (resource limit). */
@@ -106,6 +113,7 @@ struct vms_trace_reader {
 	unsigned version;       /* major << 8 | minor */
 	struct trace_cursor cur;
 	uint64_t nr_events;
+	uint64_t nr_ext_events; /* of nr_events, from extension records (populate) */
 };
 
 struct vms_trace_writer {
@@ -118,6 +126,7 @@ struct vms_trace_writer {
 	bool finished;
 	int err;                /* sticky callback error */
 	uint64_t nr_events;
+	uint64_t nr_ext_events; /* binary: of nr_events, written as extension records */
 	struct trace_cursor cur;
 };
 

@@ -2,8 +2,8 @@
 /*
  * The text trace format (docs/trace-format.md): one page number per line,
  * decimal or 0x-hex, an optional "R " or "W " prefix, '#' comments, blank
- * lines; plus directives (@pid, @tid, @time, map, unmap, remap, fork, exec,
- * exit) for traces of several processes.  Parsing is by hand: a line is
+ * lines; plus directives (@pid, @tid, @time, map, unmap, remap, populate,
+ * fork, exec, exit) for traces of several processes.  Parsing is by hand: a line is
  * found with memchr and scanned once.
  */
 #include <errno.h>
@@ -164,6 +164,7 @@ static int expect_end(struct vms_trace_reader *r, const char *s, const char *e, 
 
 enum directive {
 	DIR_PID, DIR_TID, DIR_TIME, DIR_MAP, DIR_UNMAP, DIR_REMAP, DIR_FORK, DIR_EXEC, DIR_EXIT,
+	DIR_POPULATE,
 };
 
 static const struct {
@@ -173,6 +174,7 @@ static const struct {
 	{ "@pid", DIR_PID }, { "@tid", DIR_TID }, { "@time", DIR_TIME },
 	{ "map", DIR_MAP }, { "unmap", DIR_UNMAP }, { "remap", DIR_REMAP },
 	{ "fork", DIR_FORK }, { "exec", DIR_EXEC }, { "exit", DIR_EXIT },
+	{ "populate", DIR_POPULATE },
 };
 
 /*
@@ -225,9 +227,11 @@ static int parse_directive(struct vms_trace_reader *r, const char *s, const char
 		return expect_end(r, s, e, p, "the time");
 	case DIR_MAP:
 	case DIR_UNMAP:
+	case DIR_POPULATE:
 		ARG(ARG_VPN, a);
 		ARG(ARG_NR, b);
-		ev->kind = directives[i].dir == DIR_MAP ? VMS_TR_MAP : VMS_TR_UNMAP;
+		ev->kind = directives[i].dir == DIR_MAP ? VMS_TR_MAP :
+			   directives[i].dir == DIR_UNMAP ? VMS_TR_UNMAP : VMS_TR_POPULATE;
 		ev->vpn = a;
 		ev->nr_pages = b;
 		break;
@@ -419,7 +423,8 @@ int trace_text_write(struct vms_trace_writer *w, const struct vms_trace_event *e
 		c->time_ns = ev->time_ns;
 	}
 	/* fork, exec and exit name their pid; the others use the current one. */
-	if (ev->pid != c->pid && ev->kind <= VMS_TR_REMAP) {
+	if (ev->pid != c->pid && ev->kind != VMS_TR_FORK && ev->kind != VMS_TR_EXEC &&
+	    ev->kind != VMS_TR_EXIT) {
 		p = put_dec(put_str(p, "@pid "), ev->pid);
 		*p++ = '\n';
 		c->pid = ev->pid;
@@ -430,7 +435,9 @@ int trace_text_write(struct vms_trace_writer *w, const struct vms_trace_event *e
 		break;
 	case VMS_TR_MAP:
 	case VMS_TR_UNMAP:
-		p = put_str(p, ev->kind == VMS_TR_MAP ? "map " : "unmap ");
+	case VMS_TR_POPULATE:
+		p = put_str(p, ev->kind == VMS_TR_MAP ? "map " :
+			       ev->kind == VMS_TR_UNMAP ? "unmap " : "populate ");
 		p = put_dec(put_str(put_hex(p, ev->vpn), " "), ev->nr_pages);
 		break;
 	case VMS_TR_REMAP:

@@ -71,6 +71,32 @@ printf 'W 1\nW 2\nW 3\nW 4\n1\n' > "$tmp/writes.txt"
 [ $? = 3 ] && ok || bad "swap full: exit status is not 3"
 [ "$(json_get "$tmp/oom.json" 'j["oom"] and j["oom_at_reference"] == 3')" = True ] && ok || bad "swap full: oom not reported at reference 3"
 
+# Fault-around (populate events): the pages get free frames unreferenced, so
+# the references that follow hit; never more pages than free frames.
+printf '# fault-around of 4 pages\npopulate 100 4\n100\n101\n102\nW 103\n' > "$tmp/pop.txt"
+"$VMS" replay --json --policy lru --frames 8 "$tmp/pop.txt" > "$tmp/pop.json" || bad "populate trace failed"
+[ "$(json_get "$tmp/pop.json" 'j["faults_around"] == 4 and j["faults"] == 0 and j["hits"] == 4 and j["peak_resident"] == 4')" = True ] &&
+	ok || bad "populate 100 4: $(cat "$tmp/pop.json")"
+"$VMS" replay --json --policy all --frames 8 "$tmp/pop.txt" > "$tmp/pop-all.json" || bad "populate, policy all failed"
+[ "$(json_get "$tmp/pop-all.json" 'len(j["policies"]) == 9 and all(p["faults_around"] == 4 and p["faults"] == 0 for p in j["policies"])')" = True ] &&
+	ok || bad "populate, policy all: not every policy has 4 pages around and 0 faults"
+# Two frames: two pages populated, the other two references fault.
+"$VMS" replay --json --policy fifo --frames 2 "$tmp/pop.txt" > "$tmp/pop2.json" || bad "populate, 2 frames failed"
+[ "$(json_get "$tmp/pop2.json" 'j["faults_around"] == 2 and j["faults"] == 2 and j["evictions"] == 2')" = True ] &&
+	ok || bad "populate with 2 frames: $(cat "$tmp/pop2.json")"
+# Already touched pages are not populated again; another pid gets its own pages.
+printf '100\npopulate 100 2\n@pid 2\npopulate 100 2\n100\n101\n@pid 1\n101\n' > "$tmp/pop3.txt"
+"$VMS" replay --json --policy lru --frames 8 "$tmp/pop3.txt" > "$tmp/pop3.json" || bad "populate, 2 pids failed"
+[ "$(json_get "$tmp/pop3.json" 'j["faults_around"] == 3 and j["faults"] == 1')" = True ] &&
+	ok || bad "populate of touched pages / of another pid: $(cat "$tmp/pop3.json")"
+# The same trace in the binary format: populate is extension record 0xc0.
+printf 'VMSTRACE\001\000\020\000\014\000\000\000\300\002\144\004\037\310\001\002\002\102\200\004' > "$tmp/pop.bin"
+"$VMS" replay --json --policy lru --frames 8 "$tmp/pop.bin" > "$tmp/popb.json" || bad "binary populate trace failed: $(cat "$tmp/popb.json")"
+[ "$(json_get "$tmp/popb.json" 'j["faults_around"] == 4 and j["faults"] == 0 and j["references"] == 4')" = True ] &&
+	ok || bad "binary populate 100 4: $(cat "$tmp/popb.json")"
+# A populate record whose payload is longer than its fields is corrupt.
+printf 'VMSTRACE\001\000\020\000\014\000\000\000\300\003\144\004\000\200\000' > "$tmp/popbad.bin"
+
 # Errors: status and a message that names the problem.
 expect_error() { # status pattern args...
 	st=$1; pat=$2; shift 2
@@ -87,6 +113,9 @@ expect_error 2 "missing TRACE" replay --frames 3
 expect_error 2 "64y4" replay --frames 3 --tlb 64y4 "$TR/belady.txt"
 expect_error 1 "cannot open trace" replay --frames 3 "$TR/does-not-exist"
 expect_error 1 "line 4" replay --frames 3 "$TR/bad-line4.txt"
+expect_error 1 "populate record at byte 16: its length is 3 bytes, its fields take 2" replay --frames 3 "$tmp/popbad.bin"
+printf 'populate 5 0\n' > "$tmp/popzero.txt"
+expect_error 1 "line 1: populate: range of 0 pages" replay --frames 3 "$tmp/popzero.txt"
 expect_error 2 "missing a subcommand" 
 
 echo "$passes passed, $fails failed"

@@ -142,6 +142,7 @@ static void assert_same_event(const struct vms_trace_event *a, const struct vms_
 		/* fall through */
 	case VMS_TR_MAP:
 	case VMS_TR_UNMAP:
+	case VMS_TR_POPULATE:
 		assert_int_equal(a->vpn, b->vpn);
 		assert_int_equal(a->nr_pages, b->nr_pages);
 		break;
@@ -185,7 +186,7 @@ static void check_events(const struct result *res, const struct expect *x, size_
 		assert_int_equal(e->time_ns, x[i].time);
 		assert_int_equal(e->line, x[i].line);
 		if (e->kind == VMS_TR_REF || e->kind == VMS_TR_MAP || e->kind == VMS_TR_UNMAP ||
-		    e->kind == VMS_TR_REMAP)
+		    e->kind == VMS_TR_REMAP || e->kind == VMS_TR_POPULATE)
 			assert_int_equal(e->vpn, x[i].vpn);
 		if (e->kind != VMS_TR_REF && e->kind != VMS_TR_FORK && e->kind != VMS_TR_EXEC &&
 		    e->kind != VMS_TR_EXIT)
@@ -278,7 +279,9 @@ static void test_text_directives(void **state)
 		"  @pid   0x10  \n"            /* 12 */
 		"exit 3\n"                     /* 13 */
 		"map 0xfffffffff 1\n"          /* 14: last page */
-		"map 0 0x1000000000\n";        /* 15: the whole space */
+		"map 0 0x1000000000\n"         /* 15: the whole space */
+		"populate 0x64 4 # around\n"   /* 16 */
+		"populate 0xfffffffff 1\n";    /* 17: last page */
 	static const struct expect x[] = {
 		{ VMS_TR_REF, false, 1, 0, 0, 0, 1, 0, 0, 1 },
 		{ VMS_TR_MAP, false, 2, 7, 0, 1000, 0x100, 16, 0, 5 },
@@ -291,6 +294,8 @@ static void test_text_directives(void **state)
 		{ VMS_TR_EXIT, false, 3, 7, 0, 1000, 0, 0, 0, 13 },
 		{ VMS_TR_MAP, false, 16, 7, 0, 1000, 0xfffffffff, 1, 0, 14 },
 		{ VMS_TR_MAP, false, 16, 7, 0, 1000, 0, UINT64_C(0x1000000000), 0, 15 },
+		{ VMS_TR_POPULATE, false, 16, 7, 0, 1000, 100, 4, 0, 16 },
+		{ VMS_TR_POPULATE, false, 16, 7, 0, 1000, 0xfffffffff, 1, 0, 17 },
 	};
 	struct result res;
 
@@ -342,6 +347,12 @@ static void test_text_errors(void **state)
 		{ "map 0xfffffffff 2\n", 0, "line 1: map: first range" },
 		{ "map x 2\n", 0, "line 1: map: expected a page number, got 'x'" },
 		{ "unmap 1 2 3\n", 0, "line 1: unexpected text after the arguments, got '3'" },
+		{ "populate 1\n", 0, "line 1: populate: expected a number of pages, got nothing" },
+		{ "populate 1 0\n", 0, "line 1: populate: range of 0 pages" },
+		{ "1\npopulate 0xfffffffff 2\n", 0, "line 2: populate: first range 0xfffffffff + 2 pages ends past" },
+		{ "populate 0x1000000000 1\n", 0, "line 1: populate: page number '0x1000000000' exceeds" },
+		{ "populate 1 2 3\n", 0, "line 1: unexpected text after the arguments, got '3'" },
+		{ "populate\n", 0, "line 1: populate: expected a page number, got nothing" },
 		{ "remap 1 2\n", 0, "line 1: remap: expected a page number, got nothing" },
 		{ "remap 1 2 0xfffffffff\n", 0, "remap: destination range" },
 		{ "fork 2 2\n", 0, "line 1: fork: fork: child pid 2 equals its parent" },
@@ -443,7 +454,7 @@ static size_t gen_events(uint64_t *seed, struct vms_trace_event *ev, size_t max)
 		else if (x < 6)
 			t = rng_next(seed);   /* a jump, forwards or back */
 		e->time_ns = t;
-		if (k < 75) {
+		if (k < 70) {
 			e->kind = VMS_TR_REF;
 			e->write = rng_below(seed, 3) == 0;
 			x = rng_below(seed, 10);
@@ -457,6 +468,15 @@ static size_t gen_events(uint64_t *seed, struct vms_trace_event *ev, size_t max)
 				e->vpn = rng_next(seed);
 			e->vpn &= VMS_VPN_MAX;
 			last[p] = e->vpn;
+		} else if (k < 75) {
+			/* Fault-around next to the last page: mostly a few pages. */
+			e->kind = VMS_TR_POPULATE;
+			e->vpn = rng_below(seed, 8) ? (last[p] + 1) & VMS_VPN_MAX
+						    : rng_next(seed) & VMS_VPN_MAX;
+			e->nr_pages = rng_below(seed, 8) ? 1 + rng_below(seed, 15)
+							 : 1 + rng_below(seed, VMS_VPN_MAX - e->vpn + 1);
+			if (e->vpn + e->nr_pages - 1 > VMS_VPN_MAX)
+				e->nr_pages = VMS_VPN_MAX - e->vpn + 1;
 		} else if (k < 93) {
 			e->kind = k < 82 ? VMS_TR_MAP : k < 88 ? VMS_TR_UNMAP : VMS_TR_REMAP;
 			e->vpn = rng_next(seed) & VMS_VPN_MAX;
@@ -728,7 +748,22 @@ static void test_binary_record_errors(void **state)
 		{ "\x81\x80\x80\x80\x80\x10", 6, "process id 4294967296 in the record at byte 16 exceeds 32 bits" },
 		{ "\x84\x01\x00\x80\x00", 5, "the map record at byte 16: range of 0 pages" },
 		{ "\x87\x01\x80\x00", 4, "fork: child pid 1 equals its parent" },
-		{ "\xc0\x05\x01", 3, "ended at byte 19 inside an extension record that starts at byte 16" },
+		{ "\xc1\x05\x01", 3, "ended at byte 19 inside an extension record that starts at byte 16" },
+		/* populate (0xc0): the payload must be exactly a valid range. */
+		{ "\xc0\x05\x01", 3, "ended at byte 19 inside a populate record that starts at byte 16" },
+		{ "\xc0", 1, "ended at byte 17 inside a populate record that starts at byte 16" },
+		{ "\xc0\x02\x64", 3, "ended at byte 19 inside a populate record that starts at byte 16" },
+		{ "\xc0\x03\x64\x04\x00\x80\x00", 7, "populate record at byte 16: its length is 3 bytes, its fields take 2" },
+		{ "\xc0\x01\x64\x80\x00", 5, "populate record at byte 16: its fields run past its 1-byte length" },
+		{ "\xc0\x02\x64\x84\x80\x00", 6, "populate record at byte 16: its fields run past its 2-byte length" },
+		{ "\xc0\x00\x80\x00", 4, "populate record at byte 16: its fields run past its 0-byte length" },
+		{ "\xc0\x15", 2, "populate record at byte 16: its length 21 exceeds the 20 bytes" },
+		{ "\xc0\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 11, "populate record at byte 16: its length 9223372036854775808 exceeds" },
+		{ "\xc0\x02\x64\x00\x80\x00", 6, "the populate record at byte 16: range of 0 pages" },
+		{ "\xc0\x07\xff\xff\xff\xff\xff\x01\x02\x80\x00", 11, "the populate record at byte 16: first range 0xfffffffff + 2 pages ends past" },
+		{ "\xc0\x07\x80\x80\x80\x80\x80\x02\x01\x80\x00", 11, "the populate record at byte 16: first page 0x1000000000 exceeds" },
+		{ "\xc0\x0b\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x01\x80\x00", 15, "longer than 64 bits in the populate record at byte 16" },
+		{ "\xc0\x02\x64\x04\x80\x01", 6, "counts 1 events, but 0 were read (not counting 1 populate events)" },
 		{ "\x86\x01\x01", 3, "ended at byte 19 inside a remap record that starts at byte 16" },
 		{ "\x02\x02", 2, "missing end record; the trace ends at byte 18 after 2 events" },
 	};
@@ -814,6 +849,159 @@ static void test_random_garbage(void **state)
 	}
 }
 
+/* ---- populate (fault-around) events ------------------------------------- */
+
+static const unsigned char hdr10[16] = "VMSTRACE\x01\x00\x10\x00\x0c\x00\x00\x00";
+
+static void test_populate_binary(void **state)
+{
+	/* pid 1: ref 100, populate 101..104, ref 101; pid 7: populate 0x200 x 2. */
+	static const struct vms_trace_event ev[] = {
+		{ .kind = VMS_TR_REF, .pid = 1, .vpn = 100 },
+		{ .kind = VMS_TR_POPULATE, .pid = 1, .vpn = 101, .nr_pages = 4 },
+		{ .kind = VMS_TR_REF, .pid = 1, .vpn = 101 },
+		{ .kind = VMS_TR_POPULATE, .pid = 7, .tid = 3, .time_ns = 50, .vpn = 0x200, .nr_pages = 2 },
+		{ .kind = VMS_TR_POPULATE, .pid = 7, .tid = 3, .time_ns = 50, .vpn = VMS_VPN_MAX, .nr_pages = 1 },
+		{ .kind = VMS_TR_REF, .pid = 7, .tid = 3, .time_ns = 60, .vpn = 0x200, .write = true },
+	};
+	static const unsigned char body[] =
+		"\x1f\xc8\x01"                  /* ref +100 */
+		"\xc0\x02\x65\x04"              /* populate 101, 4 pages: absolute */
+		"\x02"                          /* ref +1 */
+		"\x82\x03" "\x81\x07" "\x83\x64" /* tid 3, pid 7, time +50 */
+		"\xc0\x03\x80\x04\x02"          /* populate 0x200, 2 pages */
+		"\xc0\x07\xff\xff\xff\xff\xff\x01\x01" /* populate VMS_VPN_MAX, 1 page */
+		"\x7f\x80\x08\x0a"              /* W ref +0x200, time +10 */
+		"\x80\x03";                     /* end: 3 events, the populates not counted */
+	size_t n = sizeof(ev) / sizeof(ev[0]), i, nr_ref = 0;
+	struct mem_out out;
+	struct result res;
+	unsigned char *old;
+
+	(void)state;
+	write_events(ev, n, false, &out);
+	assert_int_equal(out.len, 16 + sizeof(body) - 1);
+	assert_memory_equal(out.data, hdr10, 16);
+	assert_memory_equal(out.data + 16, body, sizeof(body) - 1);
+
+	read_all(out.data, out.len, 0, 0, &res);
+	assert_int_equal(res.rc, 0);
+	assert_int_equal(res.nr, n);
+	for (i = 0; i < n; i++)
+		assert_same_event(&res.ev[i], &ev[i]);
+	assert_int_equal(res.ev[1].offset, 19);
+	assert_int_equal(res.ev[3].offset, 30);
+	free(res.ev);
+
+	/*
+	 * What a 1.0 reader that does not know tag 0xc0 sees: the same trace
+	 * with the populate records as unknown extensions.  They are skipped
+	 * and the end record's count still agrees.
+	 */
+	old = malloc(out.len);
+	assert_non_null(old);
+	memcpy(old, out.data, out.len);
+	for (i = 16; i < out.len; i++) {
+		if (i == 19 || i == 30 || i == 35)
+			old[i] = 0xc1;
+	}
+	read_all(old, out.len, 1, 0, &res);
+	assert_int_equal(res.rc, 0);
+	for (i = 0; i < n; i++) {
+		if (ev[i].kind == VMS_TR_POPULATE)
+			continue;
+		assert_true(nr_ref < res.nr);
+		assert_same_event(&res.ev[nr_ref++], &ev[i]);
+	}
+	assert_int_equal(res.nr, nr_ref);
+	free(res.ev);
+	free(old);
+	free(out.data);
+}
+
+static void test_populate_unknown_extension(void **state)
+{
+	/*
+	 * Unknown extension records (0xc1..0xff) next to populate records are
+	 * still skipped, whatever their length: here 0xc1 with 3 bytes that
+	 * would be a valid populate payload, 0xff with none, and 0xd0 with a
+	 * payload of 100,000 bytes (more than the reader's buffer).
+	 */
+	size_t big = 100000, len = 0;
+	unsigned char *buf = malloc(16 + 64 + big);
+	struct result res;
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(buf, hdr10, 16);
+	len = 16;
+	memcpy(buf + len, "\xc1\x03\x64\x04\x00" "\xc0\x02\x64\x04" "\xff\x00" "\xd0\xa0\x8d\x06", 15);
+	len += 15;
+	memset(buf + len, 0xc0, big);
+	len += big;
+	memcpy(buf + len, "\x1f\xc8\x01" "\xc0\x02\x65\x03" "\x80\x01", 9);
+	len += 9;
+	read_all(buf, len, 0, 0, &res);
+	if (res.rc != 0)
+		fail_msg("%s", res.msg);
+	assert_int_equal(res.nr, 3);
+	assert_int_equal(res.ev[0].kind, VMS_TR_POPULATE);
+	assert_int_equal(res.ev[0].vpn, 100);
+	assert_int_equal(res.ev[0].nr_pages, 4);
+	assert_int_equal(res.ev[0].offset, 21);
+	assert_int_equal(res.ev[1].kind, VMS_TR_REF);
+	assert_int_equal(res.ev[1].vpn, 100);
+	assert_int_equal(res.ev[2].kind, VMS_TR_POPULATE);
+	assert_int_equal(res.ev[2].vpn, 101);
+	assert_int_equal(res.ev[2].nr_pages, 3);
+	free(res.ev);
+
+	/* Fed one byte at a time: the same. */
+	read_all(buf, len, 1, 0, &res);
+	assert_int_equal(res.rc, 0);
+	assert_int_equal(res.nr, 3);
+	free(res.ev);
+	free(buf);
+}
+
+static void test_populate_text(void **state)
+{
+	static const struct vms_trace_event ev[] = {
+		{ .kind = VMS_TR_REF, .pid = 1, .vpn = 100 },
+		{ .kind = VMS_TR_POPULATE, .pid = 1, .vpn = 101, .nr_pages = 4 },
+		{ .kind = VMS_TR_POPULATE, .pid = 9, .vpn = 0x300, .nr_pages = 1 },
+		{ .kind = VMS_TR_REF, .pid = 9, .vpn = 0x300 },
+	};
+	static const char want[] =
+		"# vmsandbox trace, text format (docs/trace-format.md)\n"
+		"R 0x64\n"
+		"populate 0x65 4\n"
+		"@pid 9\n"
+		"populate 0x300 1\n"
+		"R 0x300\n"
+		"# 4 events\n";
+	size_t n = sizeof(ev) / sizeof(ev[0]), i;
+	struct mem_out out;
+	struct result res;
+
+	(void)state;
+	write_events(ev, n, true, &out);
+	assert_int_equal(out.len, sizeof(want) - 1);
+	assert_memory_equal(out.data, want, sizeof(want) - 1);
+	read_all(out.data, out.len, 0, 0, &res);
+	assert_int_equal(res.rc, 0);
+	assert_int_equal(res.nr, n);
+	for (i = 0; i < n; i++)
+		assert_same_event(&res.ev[i], &ev[i]);
+	assert_int_equal(res.ev[1].line, 3);
+	assert_int_equal(res.ev[2].line, 5);
+	free(res.ev);
+	free(out.data);
+	assert_string_equal(vms_trace_kind_name(VMS_TR_POPULATE), "populate");
+	assert_int_equal(VMS_TR_NR_KINDS, VMS_TR_POPULATE + 1);
+	assert_string_equal(vms_trace_kind_name(VMS_TR_NR_KINDS), "?");
+}
+
 /* ---- writer ------------------------------------------------------------ */
 
 static void test_writer_rejects(void **state)
@@ -824,6 +1012,9 @@ static void test_writer_rejects(void **state)
 		{ .kind = VMS_TR_UNMAP, .vpn = VMS_VPN_MAX, .nr_pages = 2 },
 		{ .kind = VMS_TR_REMAP, .vpn = 1, .nr_pages = 1, .new_vpn = VMS_VPN_MAX + 1 },
 		{ .kind = VMS_TR_FORK, .pid = 5, .child_pid = 5 },
+		{ .kind = VMS_TR_POPULATE, .vpn = 1, .nr_pages = 0 },
+		{ .kind = VMS_TR_POPULATE, .vpn = VMS_VPN_MAX - 1, .nr_pages = 3 },
+		{ .kind = VMS_TR_POPULATE, .vpn = VMS_VPN_MAX + 1, .nr_pages = 1 },
 		{ .kind = (enum vms_trace_kind)99 },
 	};
 	struct vms_trace_event ok = { .kind = VMS_TR_REF, .vpn = 3 };
@@ -898,6 +1089,9 @@ int main(void)
 		cmocka_unit_test(test_binary_record_errors),
 		cmocka_unit_test(test_binary_corruption),
 		cmocka_unit_test(test_random_garbage),
+		cmocka_unit_test(test_populate_binary),
+		cmocka_unit_test(test_populate_unknown_extension),
+		cmocka_unit_test(test_populate_text),
 		cmocka_unit_test(test_writer_rejects),
 		cmocka_unit_test(test_reader_io_error),
 	};
