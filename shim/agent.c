@@ -115,11 +115,57 @@ static long drop(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 	return failed;
 }
 
+static bool in_park(const struct vms_agent_ctx *ctx, uint64_t addr)
+{
+	return ctx->park && addr >= ctx->park && addr < ctx->park + ctx->park_pages * 4096;
+}
+
+/*
+ * PARK: soft unmaps.  UFFDIO_MOVE takes the page out of the program without
+ * copying or discarding it and makes no uffd event; its next touch is a
+ * missing fault that the supervisor serves from the slot.  A slot that
+ * still holds an older copy (the supervisor's request to empty it may be
+ * behind this one) is emptied first: MOVE wants an empty destination
+ * (EEXIST).  A page MOVE refuses (shared with a fork child: EBUSY; gone:
+ * ENOENT) stays where it is, and the supervisor hears of it.
+ */
+static long park(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
+{
+	long failed = 0;
+
+	for (uint32_t i = 0; 2 * i + 1 < q->nr && i < VMS_AGENT_MAX_PARK; i++) {
+		uint64_t src = q->addr[2 * i], slot = q->addr[2 * i + 1];
+		struct uffdio_move mv = { .dst = slot, .src = src, .len = 4096, .mode = 0 };
+		long r = -11;
+
+		if (!in_park(ctx, slot)) {
+			failed |= 1L << i;
+			continue;
+		}
+		if (!src) {
+			sys3(SYS_madvise, slot, 4096, MADV_DONTNEED);
+			continue;
+		}
+		for (int tries = 0; (r == -11 || r == -17) && tries < 1000; tries++) {
+			r = sys3(SYS_ioctl, ctx->stash_uffd, UFFDIO_MOVE, &mv);
+			if (r == -17 /* EEXIST */)
+				sys3(SYS_madvise, slot, 4096, MADV_DONTNEED);
+			else if (r == -11 /* EAGAIN */)
+				sys3(SYS_sched_yield, 0, 0, 0);
+		}
+		if (r != 0)
+			failed |= 1L << i;
+	}
+	return failed;
+}
+
 static long execute(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 {
 	switch (q->op) {
 	case VMS_AGENT_DROP:
 		return drop(ctx, q);
+	case VMS_AGENT_PARK:
+		return park(ctx, q);
 	case VMS_AGENT_MMAP:
 		/* Anonymous (the filter only sends those): fd is ignored, and
 		 * VMS_AGENT_MARK keeps this call from being sent back. */
@@ -217,10 +263,16 @@ int vms_agent_main(void *arg)
 			continue;
 		if (!welcomed && n == sizeof(in.w) && in.w.magic == VMS_CHANNEL_MAGIC) {
 			welcomed = true;
-			if (ctx->hello.flags & VMS_HELLO_FORKED)
+			if (ctx->hello.flags & VMS_HELLO_FORKED) {
 				/* Pages the parent's agent had in its stash at
 				 * fork were copied here: empty it. */
 				sys3(SYS_madvise, ctx->stash, VMS_STASH_PAGES * 4096, MADV_DONTNEED);
+				/* The parent's slots: copies of pages the
+				 * supervisor had brought back before the fork. */
+				if (ctx->park)
+					sys3(SYS_madvise, ctx->park, ctx->park_pages * 4096,
+					     MADV_DONTNEED);
+			}
 			release_constructor(ctx, in.w.status);
 			continue;
 		}

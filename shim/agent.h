@@ -11,6 +11,8 @@ struct vms_agent_ctx {
 	int stash_uffd;           /* the stash's own uffd (shim.c), for UFFDIO_MOVE */
 	int tgid;
 	uint64_t stash;           /* VMS_STASH_PAGES pages, registered with stash_uffd */
+	uint64_t park;            /* the park area (channel.h), registered with stash_uffd; 0 if none */
+	uint64_t park_pages;
 	int state;                /* futex: 0 while waiting for the welcome, then 1 */
 	int status;               /* the welcome's status, or -errno of the handshake */
 	struct vms_hello hello;   /* prepared by the constructor, sent by the agent */

@@ -103,7 +103,7 @@ static int open_uffd(uint64_t wanted, uint64_t required, uint64_t *ret_features,
 	return fd;
 }
 
-static int open_stash_uffd(void *stash)
+static int open_stash_uffd(void *stash, void *park, uint64_t park_pages)
 {
 	uint64_t features;
 	int fd = open_uffd(UFFD_FEATURE_MOVE, 0, &features, "userfaultfd for the stash");
@@ -112,7 +112,36 @@ static int open_stash_uffd(void *stash)
 
 	if (r < 0)
 		die("cannot register the stash with userfaultfd", -r);
+	/* The park area (channel.h) too: UFFDIO_MOVE wants its destination
+	 * registered with the fd it is called on, in the source's WP mode. */
+	if (park) {
+		r = vms_uffd_register(fd, (uintptr_t)park, park_pages * 4096,
+				      UFFDIO_REGISTER_MODE_WP, NULL);
+		if (r < 0)
+			die("cannot register the park area with userfaultfd", -r);
+	}
 	return fd;
+}
+
+static void *shim_park;
+static uint64_t shim_park_pages;
+
+/* The park area: $VMSANDBOX_PARK_PAGES pages of address space, no memory
+ * until pages are parked there. */
+static void map_park_area(void)
+{
+	const char *v = getenv(VMS_PARK_ENV);
+	unsigned long long pages = v ? strtoull(v, NULL, 10) : 0;
+	void *p;
+
+	if (!pages || pages > (1ull << 32))
+		return;
+	p = mmap(NULL, (size_t)pages * 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		die("cannot map the park area", errno);
+	shim_park = p;
+	shim_park_pages = pages;
 }
 
 /*
@@ -123,7 +152,7 @@ static int open_stash_uffd(void *stash)
 static void start_agent(const char *name, int uffd, uint64_t features, void *stash,
 			uint32_t flags)
 {
-	int stash_uffd = open_stash_uffd(stash);
+	int stash_uffd = open_stash_uffd(stash, shim_park, shim_park_pages);
 	struct vms_agent_ctx *ctx;
 	void *stack;
 	int sock;
@@ -141,6 +170,10 @@ static void start_agent(const char *name, int uffd, uint64_t features, void *sta
 	ctx->stash_uffd = stash_uffd;
 	ctx->tgid = getpid();
 	ctx->stash = (uintptr_t)stash;
+	ctx->park = (uintptr_t)shim_park;
+	ctx->park_pages = shim_park ? shim_park_pages : 0;
+	ctx->hello.park_addr = ctx->park;
+	ctx->hello.park_pages = ctx->park_pages;
 	ctx->hello.magic = VMS_CHANNEL_MAGIC;
 	ctx->hello.version = VMS_CHANNEL_VERSION;
 	ctx->hello.pid = getpid();
@@ -204,6 +237,7 @@ __attribute__((constructor)) static void vms_shim_init(void)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (stash == MAP_FAILED)
 		die("cannot map the stash", errno);
+	map_park_area();
 	uffd = open_uffd(VMS_UFFD_FEATURES_WANTED, VMS_UFFD_FEATURES_REQUIRED, &features,
 			 "userfaultfd");
 	/* Kept for fork children, in the library's own data: the program

@@ -51,3 +51,27 @@ bool vms_parse_size(const char *s, uint64_t *ret)
 	*ret = (uint64_t)v << shift;
 	return true;
 }
+
+bool vms_parse_duration_ns(const char *s, uint64_t *ret)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+	};
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			if (v > UINT64_MAX / units[i].ns)
+				return false;
+			*ret = v * units[i].ns;
+			return true;
+		}
+	return false;
+}

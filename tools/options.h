@@ -11,5 +11,7 @@ bool vms_parse_u64(const char *s, uint64_t *ret);
 /* A size with an optional binary suffix K, M, G, T (KiB...), optionally
  * followed by "B" or "iB": "64M", "512k", "1GiB", "4096". */
 bool vms_parse_size(const char *s, uint64_t *ret);
+/* A duration with its unit: 500us, 100ms, 2s (ns, us, ms, s; no fractions). */
+bool vms_parse_duration_ns(const char *s, uint64_t *ret);
 
 #endif

@@ -127,6 +127,17 @@ int vms_run_main(struct vms_run_options *opts)
 	cfg.argv = opts->argv;
 	cfg.program_path = opts->program_path;
 	cfg.shim_path = shim;
+	cfg.ref_tracking = opts->ref_tracking;
+	cfg.tlb = opts->tlb_geom;
+	cfg.wss_interval_ns = opts->wss_interval_ns;
+	if (opts->trace_path) {
+		cfg.trace_file = fopen(opts->trace_path, "we");
+		if (!cfg.trace_file) {
+			fprintf(stderr, "vmsandbox: cannot write the trace to %s: %s\n",
+				opts->trace_path, strerror(errno));
+			return VMS_EXIT_INTERNAL;
+		}
+	}
 	pg = calloc(1, sizeof(*pg));
 	if (!pg)
 		return VMS_EXIT_INTERNAL;
@@ -164,7 +175,12 @@ int vms_run_main(struct vms_run_options *opts)
 		fprintf(stderr, "vmsandbox: cannot write the report to %s: %s\n",
 			opts->report_path, strerror(errno));
 	status = vms_run_exit_status(pg->child_status);
+	if (pg->trace_err)
+		fprintf(stderr, "vmsandbox: the trace %s is incomplete: %s\n", opts->trace_path,
+			strerror(-pg->trace_err));
 	vms_pager_fini(pg);
+	if (cfg.trace_file)
+		fclose(cfg.trace_file);
 	free(pg);
 	return status;
 }

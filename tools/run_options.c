@@ -24,6 +24,9 @@ enum {
 	OPT_REPORT,
 	OPT_SEED,
 	OPT_CPUS,
+	OPT_REF_TRACKING,
+	OPT_WSS_INTERVAL,
+	OPT_TRACE,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +40,10 @@ static const struct option long_options[] = {
 	{ "quiet",    no_argument,       NULL, 'q' },
 	{ "seed",     required_argument, NULL, OPT_SEED },
 	{ "cpus",     required_argument, NULL, OPT_CPUS },
+	{ "tlb",      required_argument, NULL, 't' },
+	{ "ref-tracking", required_argument, NULL, OPT_REF_TRACKING },
+	{ "wss-interval", required_argument, NULL, OPT_WSS_INTERVAL },
+	{ "trace",    required_argument, NULL, OPT_TRACE },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -44,7 +51,7 @@ static const struct option long_options[] = {
 
 /* '+': stop at the first non-option, which is PROGRAM; ':': report a
  * missing argument as ':' so that we print every message ourselves. */
-static const char short_options[] = "+:f:p:o:qhV";
+static const char short_options[] = "+:f:p:o:t:qhV";
 
 static void print_live_policies(FILE *out)
 {
@@ -79,6 +86,16 @@ void vms_run_usage(FILE *out)
 	      "      --cpus LIST        run the program and vmsandbox on these CPUs only\n"
 	      "                         (0, 0-3, 0,2): with one CPU, no fault needs a\n"
 	      "                         wakeup across CPUs (much faster when paging hard)\n"
+	      "  -t, --tlb GEOM         TLB model ENTRIESxWAYS[,ENTRIESxWAYS] (64x4,1536x12):\n"
+	      "                         only the pages its first level holds stay mapped,\n"
+	      "                         every other touch is a soft fault = a TLB miss\n"
+	      "      --ref-tracking on|off  soft unmaps that give the policy real reference\n"
+	      "                         bits (clock family) or hits (lru, lfu, arc) under\n"
+	      "                         memory pressure (default: on)\n"
+	      "      --wss-interval T   working-set size W(t,T) every T (100ms, 1s) in the\n"
+	      "                         report, by soft-unmapping every page each interval\n"
+	      "      --trace FILE       record the references the pager saw (binary trace,\n"
+	      "                         for 'vmsandbox replay')\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
 	      "\n"
@@ -237,6 +254,31 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 		break;
 	case OPT_CPUS:
 		return parse_cpus(optarg, opts, err);
+	case 't': {
+		char why[160];
+
+		if (vms_tlb_parse(optarg, &opts->tlb_geom, why, sizeof(why)) < 0)
+			return usage_error(err, "--tlb: %s", why);
+		opts->tlb = optarg;
+		break;
+	}
+	case OPT_REF_TRACKING:
+		if (strcmp(optarg, "on") == 0)
+			opts->ref_tracking = true;
+		else if (strcmp(optarg, "off") == 0)
+			opts->ref_tracking = false;
+		else
+			return usage_error(err, "--ref-tracking needs on or off, not '%s'", optarg);
+		break;
+	case OPT_WSS_INTERVAL:
+		if (!vms_parse_duration_ns(optarg, &opts->wss_interval_ns) ||
+		    opts->wss_interval_ns < 1000000 || opts->wss_interval_ns > 3600000000000ull)
+			return usage_error(err, "--wss-interval needs a duration from 1ms to 1h with "
+					   "its unit (100ms, 2s), not '%s'", optarg);
+		break;
+	case OPT_TRACE:
+		opts->trace_path = optarg;
+		break;
 	case OPT_SEED:
 		if (!vms_parse_u64(optarg, &opts->seed))
 			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);
@@ -273,6 +315,7 @@ int vms_run_parse(int argc, char **argv, struct vms_run_options *opts, bool *ret
 		.swap_bytes = VMS_RUN_SWAP_UNLIMITED,
 		.compress = "lz4",
 		.seed = 1,
+		.ref_tracking = true,
 	};
 	*ret_done = false;
 	opterr = 0;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vmsandbox/tlb.h"
+
 #define VMS_EXIT_USAGE     2
 #define VMS_EXIT_NOEXEC    126   /* found but not executable, or cannot be sandboxed */
 #define VMS_EXIT_NOTFOUND  127
@@ -33,6 +35,11 @@ struct vms_run_options {
 	uint64_t seed;              /* --seed N for the random policy (default 1) */
 	const char *cpus;           /* --cpus LIST as given, NULL: where vmsandbox may run */
 	cpu_set_t cpu_set;          /* --cpus parsed (only with cpus) */
+	bool ref_tracking;          /* --ref-tracking on (default) | off */
+	const char *tlb;            /* --tlb GEOM as given, NULL: no TLB model */
+	struct vms_tlb_geom tlb_geom;
+	uint64_t wss_interval_ns;   /* --wss-interval, 0: none */
+	const char *trace_path;     /* --trace FILE, NULL: none */
 	char **argv;                /* the program and its arguments (points into main's argv) */
 	char *program_path;         /* argv[0] resolved through PATH, malloc'd */
 };

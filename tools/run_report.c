@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "run.h"
+#include "run_report_refs.h"
 #include "vmsandbox/compress.h"
 
 struct figures {
@@ -145,6 +146,7 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 		fprintf(out, ", ratio %.2f\n", f.ratio);
 	else
 		fprintf(out, ", all same-filled\n");
+	vms_report_refs_summary(out, pg, opts, f.wall_s);
 	fprintf(out, "  time in faults:  %.3f s of %.2f s wall (%.0f%%)\n", f.fault_s, f.wall_s,
 		f.wall_s > 0 ? 100.0 * f.fault_s / f.wall_s : 0.0);
 	fprintf(out, "  processes:       %llu (at most %u at once)",
@@ -294,6 +296,8 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_json_kv_u64(&j, "peak_bytes_stored", f.swap.peak_bytes_stored);
 	vms_json_kv_u64(&j, "same_filled", f.swap.same_filled);
 	vms_json_kv_u64(&j, "rejects", f.swap.rejects);
+	/* Clean evictions whose swap copy was still valid: nothing written. */
+	vms_json_kv_u64(&j, "writes_saved", f.mm->clean_drops);
 	vms_json_key(&j, "ratio");
 	if (isfinite(f.ratio))
 		vms_json_double(&j, f.ratio);
@@ -306,6 +310,8 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_json_kv_double(&j, "wall_s", f.wall_s);
 	vms_json_kv_double(&j, "in_fault_s", f.fault_s);
 	vms_json_end_object(&j);
+
+	vms_report_refs_json(&j, pg, opts, f.wall_s);
 
 	vms_json_key(&j, "interception");
 	vms_json_begin_object(&j);

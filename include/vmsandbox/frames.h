@@ -38,8 +38,22 @@ struct vms_frame {
 	struct vms_frame_map *more;
 };
 
+/*
+ * What the owner of the frame table (the engine, for its live backend) hears
+ * of: a policy clearing a page's reference bit (the live pager soft-unmaps
+ * the page, so that its next touch is seen and sets the bit again), and a
+ * frame being freed (whatever the pager kept about the frame is stale).
+ * Either may be NULL; replay has no hooks.
+ */
+struct vms_frame_hooks {
+	void *ctx;
+	void (*unreferenced)(void *ctx, vms_frame_t f);
+	void (*freed)(void *ctx, vms_frame_t f);
+};
+
 struct vms_frame_table {
 	struct vms_frame *frames;  /* nr_frames entries */
+	const struct vms_frame_hooks *hooks;   /* NULL: none */
 	uint32_t nr_frames;        /* the budget */
 	uint32_t nr_used;          /* resident pages, always <= nr_frames */
 	uint32_t peak_used;
@@ -90,7 +104,13 @@ static inline bool vms_frame_referenced(const struct vms_frame_table *ft, vms_fr
 
 static inline void vms_frame_clear_referenced(struct vms_frame_table *ft, vms_frame_t f)
 {
-	ft->frames[f].pte->flags &= (uint16_t)~VMS_PTE_REFERENCED;
+	struct vms_pte *pte = ft->frames[f].pte;
+
+	if (!(pte->flags & VMS_PTE_REFERENCED))
+		return;
+	pte->flags &= (uint16_t)~VMS_PTE_REFERENCED;
+	if (ft->hooks && ft->hooks->unreferenced)
+		ft->hooks->unreferenced(ft->hooks->ctx, f);
 }
 
 static inline bool vms_frame_dirty(const struct vms_frame_table *ft, vms_frame_t f)

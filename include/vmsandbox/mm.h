@@ -63,6 +63,13 @@ struct vms_mm_backend {
 	 * its swap copy (the page is clean afterwards), so the backend must
 	 * make the page's next write visible as a write reference. */
 	int (*peek_page)(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf);
+	/* Optional.  The policy cleared the reference bit of the page in
+	 * frame f (a clock hand passing it): the live pager soft-unmaps the
+	 * page so that its next touch is seen and sets the bit again. */
+	void (*unreferenced)(void *ctx, vms_frame_t f);
+	/* Optional.  Frame f is free again (its page was evicted, unmapped,
+	 * or its process ended): what the backend kept about it is stale. */
+	void (*frame_freed)(void *ctx, vms_frame_t f);
 };
 
 struct vms_mm_config {
@@ -92,6 +99,8 @@ struct vms_ref_result {
 	bool evicted;           /* a page was evicted to make room */
 	vms_key_t victim;       /* which one */
 	int tlb_level;          /* vms_tlb_access() result, or -1 without a TLB model */
+	bool tlb_displaced;     /* the TLB's fill pushed another page out of its first level */
+	vms_key_t tlb_displaced_key;
 };
 
 int vms_mm_new(const struct vms_mm_config *cfg, struct vms_mm **ret);

@@ -83,6 +83,13 @@ void vms_tlb_free(struct vms_tlb *tlb);
  */
 int vms_tlb_access(struct vms_tlb *tlb, vms_key_t key);
 
+/*
+ * Whether the last vms_tlb_access() pushed a valid translation out of the
+ * first level (the set was full), and which.  The live TLB model keeps
+ * exactly the first level's pages mapped, so that page must be unmapped.
+ */
+bool vms_tlb_displaced(const struct vms_tlb *tlb, vms_key_t *ret);
+
 /* Number of levels of the geometry the TLB was made with. */
 unsigned vms_tlb_nr_levels(const struct vms_tlb *tlb);
 

@@ -68,6 +68,9 @@ void vms_frames_free(struct vms_frame_table *ft, vms_frame_t f)
 {
 	struct vms_frame *fr = &ft->frames[f];
 
+	if (ft->hooks && ft->hooks->freed)
+		ft->hooks->freed(ft->hooks->ctx, f);
+
 	fr->pte = NULL;
 	fr->as = NULL;
 	fr->vpn = 0;

@@ -18,6 +18,7 @@ struct vms_mm {
 	struct vms_policy policy;
 	struct vms_swap *swap;
 	struct vms_tlb *tlb;
+	struct vms_frame_hooks hooks;   /* the backend's, if it wants them */
 	const struct vms_mm_backend *backend;
 	struct vms_mm_stats stats;
 	struct vms_as *as_hash[AS_HASH_BUCKETS];
@@ -51,6 +52,12 @@ int vms_mm_new(const struct vms_mm_config *cfg, struct vms_mm **ret)
 	r = vms_frames_init(&mm->ft, cfg->nr_frames);
 	if (r < 0)
 		goto err_free;
+	if (cfg->backend && (cfg->backend->unreferenced || cfg->backend->frame_freed)) {
+		mm->hooks.ctx = cfg->backend->ctx;
+		mm->hooks.unreferenced = cfg->backend->unreferenced;
+		mm->hooks.freed = cfg->backend->frame_freed;
+		mm->ft.hooks = &mm->hooks;
+	}
 	pcfg = cfg->policy_cfg;
 	pcfg.nr_frames = cfg->nr_frames;
 	r = vms_policy_create(&mm->policy, cfg->policy, &pcfg, &mm->ft);
@@ -503,6 +510,7 @@ int vms_mm_ref(struct vms_mm *mm, struct vms_as *as, vms_vpn_t vpn, bool write,
 	ret->slot = VMS_SLOT_NONE;
 	ret->value = 0;
 	ret->tlb_level = mm->tlb ? vms_tlb_access(mm->tlb, ref.key) : -1;
+	ret->tlb_displaced = mm->tlb && vms_tlb_displaced(mm->tlb, &ret->tlb_displaced_key);
 
 	if (vms_pte_state(pte) == VMS_PTE_RESIDENT) {
 		struct vms_pte *bits;

@@ -39,6 +39,8 @@ struct vms_tlb {
 	uint64_t walks;
 	uint64_t shootdowns;
 	uint64_t flushes;
+	vms_key_t displaced;    /* pushed out of level 0 by the last access */
+	bool has_displaced;
 	/* then the keys of every level, then the fill counts of every level */
 };
 
@@ -302,13 +304,19 @@ static inline int set_find(const vms_key_t *set, unsigned fill, vms_key_t key)
 	return -1;
 }
 
-/* Insert key, known to be absent, as most recently used. */
-static inline void set_insert(struct tlb_level *l, uint32_t s, vms_key_t key)
+/* Insert key, known to be absent, as most recently used; a full set's LRU
+ * key goes to *displaced (if not NULL). */
+static inline void set_insert(struct tlb_level *l, uint32_t s, vms_key_t key, vms_key_t *displaced,
+			      bool *ret_displaced)
 {
 	vms_key_t *set = l->keys + (size_t)s * l->ways;
 	unsigned fill = l->fill[s];
 
 	if (fill == l->ways) {
+		if (displaced) {
+			*displaced = set[fill - 1];
+			*ret_displaced = true;
+		}
 		l->stats.evictions++;
 		fill--;   /* the LRU key in slot ways-1 is overwritten by the shift */
 	} else {
@@ -325,6 +333,7 @@ int vms_tlb_access(struct vms_tlb *tlb, vms_key_t key)
 	unsigned hit;
 
 	tlb->accesses++;
+	tlb->has_displaced = false;
 	for (hit = 0; hit < tlb->nr_levels; hit++) {
 		struct tlb_level *l = &tlb->level[hit];
 		uint32_t s = level_set(l, h);
@@ -347,9 +356,17 @@ int vms_tlb_access(struct vms_tlb *tlb, vms_key_t key)
 		tlb->walks++;
 	/* fill every level that missed; they are exactly 0 .. hit-1 */
 	for (unsigned i = 0; i < hit; i++)
-		set_insert(&tlb->level[i], sets[i], key);
+		set_insert(&tlb->level[i], sets[i], key, i == 0 ? &tlb->displaced : NULL,
+			   &tlb->has_displaced);
 
 	return hit == tlb->nr_levels ? VMS_TLB_WALK : (int)hit;
+}
+
+bool vms_tlb_displaced(const struct vms_tlb *tlb, vms_key_t *ret)
+{
+	if (tlb->has_displaced)
+		*ret = tlb->displaced;
+	return tlb->has_displaced;
 }
 
 bool vms_tlb_contains(const struct vms_tlb *tlb, vms_key_t key, unsigned level)

@@ -19,7 +19,7 @@
 
 #define VMS_CHANNEL_ENV      "VMSANDBOX_SOCKET"
 #define VMS_CHANNEL_MAGIC    0x564d5342u   /* "VMSB" */
-#define VMS_CHANNEL_VERSION  2
+#define VMS_CHANNEL_VERSION  3
 
 /*
  * The mark of the agent's own mmap and brk calls, which the seccomp filter
@@ -38,6 +38,19 @@
 #define VMS_AGENT_MAX_DROP 64
 #define VMS_STASH_PAGES    VMS_AGENT_MAX_DROP
 
+/*
+ * Soft unmaps (reference bits, the live TLB model, working-set samples): a
+ * resident page is taken out of the program's view without being discarded,
+ * by UFFDIO_MOVE into the agent's park area (slot = the page's frame number
+ * in the budget), so that its next touch is a missing fault the supervisor
+ * serves by copying the page back from the slot.  The area is
+ * $VMSANDBOX_PARK_PAGES pages of reserved address space (no memory until
+ * used), registered with the stash's uffd; absent or 0: no area.
+ */
+#define VMS_PARK_ENV        "VMSANDBOX_PARK_PAGES"
+/* Entries of one PARK request: pairs (program address or 0, slot address). */
+#define VMS_AGENT_MAX_PARK  (VMS_AGENT_MAX_DROP / 2)
+
 /* Agent -> supervisor, first message of each exec'ed image (or fork child),
  * with the uffd attached. */
 struct vms_hello {
@@ -52,6 +65,8 @@ struct vms_hello {
 				  * the agent's own stash uffd: never the supervisor's */
 	uint64_t agent_stack;    /* the agent's own memory: never registered */
 	uint64_t agent_stack_len;
+	uint64_t park_addr;      /* the park area (VMS_PARK_ENV), 0 if none */
+	uint64_t park_pages;
 };
 
 #define VMS_HELLO_FORKED 0x1u  /* a fork child: its memory is its parent's copy */
@@ -71,6 +86,11 @@ enum vms_agent_op {
 	VMS_AGENT_DROP,          /* addr[nr]: evicted pages (write-protected, bytes
 	                            stored) to remove from the process; ret = how
 	                            many could be neither moved nor discarded */
+	VMS_AGENT_PARK,          /* nr/2 pairs addr[2i], addr[2i+1]: move the page at
+				    addr[2i] into the slot at addr[2i+1] (a soft unmap;
+				    a slot still holding a stale copy is emptied first),
+				    or with addr[2i] == 0 empty the slot; ret = bit i
+				    set for each pair that failed */
 };
 
 struct vms_agent_req {

@@ -250,15 +250,29 @@ static int classify_to_retry(struct vms_pager *pg, struct vms_proc *p, int r)
 	}
 }
 
+/* The frame of a resident page (the engine asks before it frees it). */
+static vms_frame_t frame_of(struct vms_as *as, vms_vpn_t vpn)
+{
+	return (vms_frame_t)vms_pt_lookup(&as->pt, vpn)->payload;
+}
+
 static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 {
 	struct vms_pager *pg = ctx;
 	struct vms_proc *p = as->owner;
 	uint64_t addr = (uint64_t)vpn * VMS_PAGE;
-	int r, fd;
+	int r, fd, parked;
 
 	if (p->gone)
 		return -EAGAIN;
+	/* A soft-unmapped page: its bytes are in its slot and nothing is
+	 * left in the process to drop (the slot is emptied when the frame
+	 * is freed). */
+	parked = vms_park_evicting(pg, p, frame_of(as, vpn), buf);
+	if (parked < 0)
+		return parked;
+	if (parked == 1)
+		return 0;
 	if (p->pid <= 0) {
 		/* A fork child whose pid is not known yet: its bytes cannot
 		 * be read.  The engine puts the victim back at the young end;
@@ -280,6 +294,9 @@ static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 		return classify_to_retry(pg, p, r);
 	fd = memfd(p);
 	r = fd < 0 ? -ESRCH : vms_procmem_pread(fd, addr, buf, VMS_PAGE);
+	/* A soft unmap in flight: the agent has moved the page already. */
+	if (r == -EIO && parked == 2)
+		r = vms_park_read_slot(pg, p, frame_of(as, vpn), buf);
 	if (r < 0) {
 		vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, false, false);
 		if (r == -ESRCH || r == -EIO) {
@@ -300,6 +317,8 @@ static int drop_page(void *ctx, struct vms_as *as, vms_vpn_t vpn)
 
 	if (p->gone)
 		return -EAGAIN;
+	if (vms_park_evicting(pg, p, frame_of(as, vpn), NULL) == 1)
+		return 0;   /* soft-unmapped: nothing in the process */
 	return vms_drop_add(pg, p, (uint64_t)vpn * VMS_PAGE);
 }
 
@@ -328,6 +347,8 @@ static int restore_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, const void 
 	struct vms_proc *p = as->owner;
 	uint64_t addr = (uint64_t)vpn * VMS_PAGE;
 
+	if (vms_park_evicting(ctx, p, frame_of(as, vpn), NULL) == 1)
+		return 0;   /* still in its slot */
 	if (vms_drop_cancel(p, addr))
 		return vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, false, false);
 	return -ENOENT;
@@ -355,4 +376,6 @@ const struct vms_mm_backend vms_pager_backend_ops = {
 	.drop_page = drop_page,
 	.restore_page = restore_page,
 	.peek_page = peek_page,
+	.unreferenced = vms_park_unreferenced,
+	.frame_freed = vms_park_frame_freed,
 };

@@ -27,6 +27,29 @@ static uint64_t page_addr(vms_vpn_t vpn)
 	return (uint64_t)vpn * VMS_PAGE;
 }
 
+/* The engine calls that change an address space, recorded for --trace. */
+static void unmap_pages(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, uint64_t nr)
+{
+	struct vms_trace_event ev = { .kind = VMS_TR_UNMAP, .pid = p->as->id, .vpn = vpn,
+				      .nr_pages = nr };
+
+	vms_mm_unmap(pg->mm, p->as, vpn, nr);
+	vms_trace_note(pg, &ev);
+}
+
+static int populate_page(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn)
+{
+	int r = vms_mm_populate(pg->mm, p->as, vpn);
+
+	if (r == 1) {
+		struct vms_trace_event ev = { .kind = VMS_TR_POPULATE, .pid = p->as->id,
+					      .vpn = vpn, .nr_pages = 1 };
+
+		vms_trace_note(pg, &ev);
+	}
+	return r;
+}
+
 int vms_fault_queue(struct vms_proc *p, uint64_t addr, uint32_t flags, uint32_t tid)
 {
 	if (p->nr_queued == p->cap_queued) {
@@ -49,6 +72,11 @@ static struct vms_pending_fill *find_fill(struct vms_proc *p, vms_vpn_t vpn)
 		if (f->vpn == vpn)
 			return f;
 	return NULL;
+}
+
+bool vms_fill_pending(struct vms_proc *p, vms_vpn_t vpn)
+{
+	return find_fill(p, vpn) != NULL;
 }
 
 static int defer_fill(struct vms_proc *p, vms_vpn_t vpn, const void *data, bool wp)
@@ -107,7 +135,7 @@ static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, 
 		return vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE) == 0 ? 0 : 0;
 	case VMS_UFFD_HOLE:
 		/* Unmapped under us; the event follows.  The page is gone. */
-		vms_mm_unmap(pg->mm, p->as, vpn, 1);
+		unmap_pages(pg, p, vpn, 1);
 		return 0;
 	case VMS_UFFD_GONE:
 		p->gone = true;
@@ -132,13 +160,13 @@ static int fill_zero(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 	if (around) {
 		for (v = vpn + 1; v < block + VMS_FAULT_AROUND_PAGES; v++) {
 			if (find_fill(p, v) || vms_drop_pending(p, page_addr(v)) ||
-			    vms_mm_populate(pg->mm, p->as, v) != 1)
+			    populate_page(pg, p, v) != 1)
 				break;
 			hi = v + 1;
 		}
 		for (v = vpn; v-- > block;) {
 			if (find_fill(p, v) || vms_drop_pending(p, page_addr(v)) ||
-			    vms_mm_populate(pg->mm, p->as, v) != 1)
+			    populate_page(pg, p, v) != 1)
 				break;
 			lo = v;
 		}
@@ -150,7 +178,7 @@ static int fill_zero(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 	 * touched, so "not there" is exactly their old state). */
 	for (v = lo + done; v < hi; v++)
 		if (v != vpn)
-			vms_mm_unmap(pg->mm, p->as, v, 1);
+			unmap_pages(pg, p, v, 1);
 	if (vpn < lo + done)
 		return 0;
 	if (hi - lo > 1) {
@@ -241,6 +269,8 @@ static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 	for (int tries = 0;; tries++) {
 		pg->refused_agentless = false;
 		r = vms_mm_ref(pg->mm, p->as, vpn, write, VMS_TIME_NEVER, res);
+		if (r == 0)
+			vms_park_after_ref(pg, p, vpn, write, res);
 		if (r != -EAGAIN || !pg->refused_agentless || tries == 64)
 			return r;
 	}
@@ -293,6 +323,37 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	return 0;
 }
 
+/*
+ * A touch of a soft-unmapped (parked) page: one reference (a hit, which
+ * sets the reference bit or tells an LRU-like policy), and the page back
+ * from its slot, write-protected if clean with a valid swap copy, as a
+ * swap-in would be.  Returns 1 if the page is not parked.
+ */
+static int soft_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write)
+{
+	enum vms_park_reason why = VMS_PARK_FOR_REF;
+	struct vms_ref_result res;
+	const struct vms_pte *bits;
+	uint64_t t0 = vms_now_ns();
+	bool wp;
+	int r = vms_park_claim(pg, p, vpn, pg->page, &why);
+
+	if (r <= 0)
+		return r == 0 ? 1 : r;
+	r = reference(pg, p, vpn, write, &res);
+	if (r < 0) {
+		vms_pager_fatal(pg, r, "cannot account soft fault of page 0x%llx of process %d (%s)",
+				(unsigned long long)page_addr(vpn), (int)p->pid, p->comm);
+		return r;
+	}
+	bits = vms_mm_frames(pg->mm)->frames[res.frame].pte;
+	wp = !write && !(bits->flags & VMS_PTE_DIRTY) && (bits->flags & VMS_PTE_SWAPCACHE);
+	pg->st.soft_faults[why]++;
+	r = fill_page(pg, p, vpn, pg->page, wp);
+	pg->st.soft_fault_ns += vms_now_ns() - t0;
+	return r;
+}
+
 /* Returns 0 when handled, -EAGAIN to be queued and retried, or a fatal error. */
 static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint32_t flags)
 {
@@ -331,6 +392,11 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	if (!write && pg->st.swapins_clean >= 4096 &&
 	    pg->st.wp_faults * 4 > pg->st.swapins_clean * 3)
 		write = true;
+	if (!(flags & VMS_QF_ADOPT)) {
+		r = soft_fault(pg, p, vpn, write);
+		if (r <= 0)
+			return r;
+	}
 	r = reference(pg, p, vpn, write || (flags & VMS_QF_ADOPT), &res);
 	if (r < 0) {
 		if (r == -EAGAIN)
@@ -368,7 +434,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 		vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE);
 		return 0;
 	case VMS_REF_FAULT_ZERO:
-		return fill_zero(pg, p, vpn, write, true);
+		return fill_zero(pg, p, vpn, write, pg->fault_around);
 	case VMS_REF_FAULT_SAME:
 		if (res.value == 0)
 			return fill_zero(pg, p, vpn, write, false);
@@ -418,7 +484,7 @@ static void handle_remove(struct vms_pager *pg, struct vms_proc *p, uint64_t sta
 		return;   /* the agent discarding a page MOVE refused */
 	vms_drop_forget(p, start, end, 0);
 	drop_fills(p, vstart, nr);
-	vms_mm_unmap(pg->mm, p->as, vstart, nr);
+	unmap_pages(pg, p, vstart, nr);
 }
 
 static void handle_remap(struct vms_pager *pg, struct vms_proc *p, uint64_t from, uint64_t to,
@@ -432,6 +498,13 @@ static void handle_remap(struct vms_pager *pg, struct vms_proc *p, uint64_t from
 	vms_drop_forget(p, to, to + len, 0);
 	vms_drop_forget(p, from, from + len, (int64_t)(to - from));
 	r = vms_mm_remap(pg->mm, p->as, from / VMS_PAGE, nr, to / VMS_PAGE);
+	if (r == 0) {
+		struct vms_trace_event ev = { .kind = VMS_TR_REMAP, .pid = p->as->id,
+					      .vpn = from / VMS_PAGE, .nr_pages = nr,
+					      .new_vpn = to / VMS_PAGE };
+
+		vms_trace_note(pg, &ev);
+	}
 	if (r < 0)
 		vms_pager_fatal(pg, r, "cannot follow mremap of process %d from 0x%llx to 0x%llx",
 				(int)p->pid, (unsigned long long)from, (unsigned long long)to);

@@ -102,6 +102,9 @@ static bool must_wait(struct vms_pager *pg, struct vms_proc *p)
 {
 	if (p->fills)
 		return true;
+	/* Soft-unmapped pages come back first: the child must inherit them. */
+	if (!vms_park_unpark_all(pg, p))
+		return true;
 	if (!p->forks_unseen && !vms_proc_has_unnamed_child(pg, p))
 		return false;
 	if (vms_now_ns() - p->fork_wait_since_ns > FORK_WAIT_MAX_NS) {

@@ -31,6 +31,7 @@
 #include "fdpass.h"
 #include "filter.h"
 #include "pager.h"
+#include "perfcount.h"
 #include "vmsandbox/policy.h"
 
 uint64_t vms_now_ns(void)
@@ -145,6 +146,13 @@ static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent,
 	signal(SIGPIPE, SIG_DFL);
 	if (set_preload(pg->cfg.shim_path) < 0 || setenv(VMS_CHANNEL_ENV, pg->sock_name, 1) < 0)
 		child_fail(pipe_fd, 1, ENOMEM);
+	if (pg->park) {
+		char pages[32];
+
+		snprintf(pages, sizeof(pages), "%u", vms_mm_frames(pg->mm)->nr_frames);
+		if (setenv(VMS_PARK_ENV, pages, 1) < 0)
+			child_fail(pipe_fd, 1, ENOMEM);
+	}
 	r = vms_seccomp_install(&lfd);
 	if (r < 0)
 		child_fail(pipe_fd, 1, -r);
@@ -275,9 +283,14 @@ again:
 	}
 	/* Drops last: the retries above may have evicted more. */
 	now = vms_now_ns();
+	vms_wss_maybe_sample(pg, now);
 	for (struct vms_proc *p = pg->procs; p && !pg->fatal; p = p->next) {
-		if (!p->gone)
+		if (!p->gone) {
 			vms_drop_maybe_flush(pg, p, now);
+			/* Soft unmaps go at once: until the agent has moved a
+			 * page, its touches are not seen. */
+			vms_park_flush(pg, p);
+		}
 	}
 	/* A fault refused because its victim's process turned out to be gone
 	 * (exited, the shared frames of a fork child) is served once that
@@ -315,7 +328,16 @@ static const struct timespec *next_wait(struct vms_pager *pg, struct timespec *t
 					long *backoff_ns)
 {
 	long wait_ns = retry_backoff(pg->uffd_busy, backoff_ns);
-	uint64_t now = 0;
+	uint64_t now = 0, wss = vms_wss_deadline(pg);
+
+	if (wss) {
+		now = vms_now_ns();
+		wait_ns = wss > now ? (long)(wss - now) : 0;
+		if (wait_ns > 999999999)
+			wait_ns = 999999999;
+		if (pg->uffd_busy && *backoff_ns < wait_ns)
+			wait_ns = *backoff_ns;
+	}
 
 	for (const struct vms_proc *p = pg->procs; p; p = p->next) {
 		uint64_t due = vms_drop_deadline(p);
@@ -426,6 +448,11 @@ static void loop(struct vms_pager *pg)
 	}
 }
 
+static int trace_write(void *ctx, const void *buf, size_t len)
+{
+	return fwrite(buf, 1, len, ctx) == len ? 0 : -EIO;
+}
+
 static int setup(struct vms_pager *pg, const struct vms_pager_config *cfg)
 {
 	struct vms_mm_config mc = { 0 };
@@ -447,10 +474,22 @@ static int setup(struct vms_pager *pg, const struct vms_pager_config *cfg)
 		return r;
 	if (cfg->swap_bytes != UINT64_MAX)
 		mc.swap.capacity_bytes = cfg->swap_bytes ? cfg->swap_bytes : 1;
+	mc.tlb = cfg->tlb;
 	pg->backend = vms_pager_backend_ops;
 	pg->backend.ctx = pg;
 	mc.backend = &pg->backend;
-	return vms_mm_new(&mc, &pg->mm);
+	r = vms_mm_new(&mc, &pg->mm);
+	if (r < 0)
+		return r;
+	r = vms_park_init(pg);
+	if (r < 0)
+		return r;
+	if (cfg->trace_file) {
+		r = vms_trace_writer_new(trace_write, cfg->trace_file, &pg->trace);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
@@ -479,9 +518,18 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	if (pg->signal_fd < 0)
 		return -errno;
 	pg->start_ns = vms_now_ns();
+	pg->wss_next_ns = pg->start_ns + cfg->wss_interval_ns;
 	r = launch(pg, &orig);
 	if (r < 0)
 		return r;
+	pg->perf_fd = -1;
+	if (cfg->tlb.nr_levels) {
+		pg->perf_fd = vms_perf_open_instructions(pg->child);
+		if (pg->perf_fd < 0) {
+			pg->perf_err = pg->perf_fd;
+			pg->perf_fd = -1;
+		}
+	}
 	pg->listen_watch.kind = VMS_WATCH_LISTEN;
 	pg->seccomp_watch.kind = VMS_WATCH_SECCOMP;
 	pg->signal_watch.kind = VMS_WATCH_SIGNAL;
@@ -508,6 +556,23 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 		kill_tree(pg);
 	}
 	pg->end_ns = vms_now_ns();
+	vms_wss_finish(pg, pg->end_ns);
+	if (pg->perf_fd >= 0) {
+		int pr = vms_perf_read(pg->perf_fd, &pg->instructions);
+
+		pg->have_instructions = pr == 0;
+		pg->perf_err = pr;
+		close(pg->perf_fd);
+		pg->perf_fd = -1;
+	}
+	if (pg->trace) {
+		int tr = vms_trace_writer_finish(pg->trace);
+
+		if (tr < 0 && !pg->trace_err)
+			pg->trace_err = tr;
+		if (fflush(cfg->trace_file) != 0 && !pg->trace_err)
+			pg->trace_err = -errno;
+	}
 	return 0;
 }
 
@@ -520,6 +585,9 @@ void vms_pager_fini(struct vms_pager *pg)
 	pg->records = NULL;
 	vms_mm_free(pg->mm);
 	pg->mm = NULL;
+	vms_park_fini(pg);
+	vms_trace_writer_free(pg->trace);
+	pg->trace = NULL;
 	if (pg->listen_fd >= 0)
 		close(pg->listen_fd);
 	if (pg->seccomp_fd >= 0)

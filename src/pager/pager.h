@@ -24,6 +24,7 @@
 #include "channel.h"
 #include "uffd.h"
 #include "vmsandbox/mm.h"
+#include "vmsandbox/trace.h"
 
 #define VMS_PAGE 4096u
 #define VMS_FAULT_AROUND_PAGES 16u
@@ -41,6 +42,10 @@
 
 struct vms_pager_config {
 	uint64_t frames;              /* 0: no budget, observe only */
+	bool ref_tracking;            /* soft unmaps for the policy's reference bits / hits */
+	struct vms_tlb_geom tlb;      /* nr_levels 0: no TLB model */
+	uint64_t wss_interval_ns;     /* 0: no working-set samples */
+	FILE *trace_file;             /* --trace, opened by the caller; NULL: no trace */
 	const char *policy;
 	uint64_t seed;
 	uint64_t swap_bytes;          /* UINT64_MAX: unlimited; 0: no swap */
@@ -108,6 +113,48 @@ struct vms_drop_batch {
 	uint64_t addr[VMS_AGENT_MAX_DROP];
 };
 
+/*
+ * Soft unmaps (park.c): a resident page taken out of the process by its
+ * agent (UFFDIO_MOVE into the park area, slot = frame number) so that its
+ * next touch is seen, as a missing fault served from the slot.
+ */
+enum vms_park_state {
+	VMS_PARK_NONE = 0,            /* mapped in the process (or not resident) */
+	VMS_PARK_QUEUED,              /* to be sent to the agent */
+	VMS_PARK_SENT,                /* sent; the agent may or may not have moved it */
+	VMS_PARK_PARKED,              /* in its slot */
+};
+
+enum vms_park_reason {
+	VMS_PARK_FOR_REF = 0,         /* the policy cleared its reference bit / hit window */
+	VMS_PARK_FOR_TLB,             /* left the modelled TLB's first level */
+	VMS_PARK_FOR_WSS,             /* a working-set sample began */
+	VMS_PARK_NR_REASONS,
+};
+
+struct vms_park_rec {                 /* one per frame */
+	uint8_t state;                /* enum vms_park_state */
+	uint8_t reason;               /* enum vms_park_reason */
+	uint32_t as_id;               /* whose slot, while state != NONE */
+	uint32_t gen;                 /* bumped whenever the state is reset: a reply
+				       * for an older park is stale */
+	uint32_t wss_epoch;           /* the last sample the page was seen in */
+};
+
+struct vms_park_entry {
+	uint32_t frame;
+	uint32_t gen;
+	bool clear;                   /* empty the slot (its copy is stale) */
+	uint64_t addr;                /* the page's address, filled in when sent */
+};
+
+struct vms_park_batch {
+	struct vms_park_batch *next;
+	uint32_t seq;
+	uint32_t nr;
+	struct vms_park_entry e[VMS_AGENT_MAX_PARK];
+};
+
 struct vms_proc {
 	struct vms_proc *next;
 	pid_t pid;                    /* 0 until known (a fork child before its hello) */
@@ -131,6 +178,12 @@ struct vms_proc {
 	char command[256];
 
 	uint64_t stash_addr;          /* the agent's stash (VMS_STASH_PAGES pages) */
+	uint64_t park_addr;           /* the agent's park area (slot f at + f pages), 0 if none */
+	uint64_t park_pages;
+	struct vms_park_batch park_next;     /* soft unmaps and slot clears to send */
+	struct vms_park_batch *parks_sent;   /* waiting for the agent's reply */
+	uint32_t nr_parks_sent;
+	uint64_t nr_parked;           /* frames of this process in state != NONE */
 	struct vms_drop_batch drop_next;     /* being filled, not sent */
 	uint64_t *backlog;            /* a fork child before its agent: evicted pages
 				       * beyond drop_next, sent once the agent is there */
@@ -192,6 +245,13 @@ struct vms_pager_stats {
 	uint64_t drop_batches;        /* DROP requests sent to agents */
 	uint64_t drop_failures;       /* pages an agent could neither move nor discard */
 	uint64_t forks;               /* forks of managed processes, prepared for copy-on-write */
+	uint64_t soft_faults[VMS_PARK_NR_REASONS];  /* touches of soft-unmapped pages */
+	uint64_t soft_unmaps;         /* pages moved out by the agents */
+	uint64_t soft_unmap_refused;  /* pages the kernel would not move (shared, gone) */
+	uint64_t soft_unmaps_skipped; /* pages not soft-unmapped: shared since a fork,
+				       * a fill pending, no park area */
+	uint64_t soft_fault_ns;       /* time serving soft faults */
+	uint64_t unparked_for_fork;   /* parked pages put back before a fork */
 	uint64_t fork_pages_unprotected; /* resident pages a fork could not write-protect */
 	uint64_t processes;
 	uint32_t peak_processes;
@@ -240,6 +300,29 @@ struct vms_pager {
 	struct vms_proc_record *records;
 	size_t nr_records, cap_records;
 	uint64_t start_ns, end_ns;
+
+	/* Soft unmaps (park.c). */
+	struct vms_park_rec *park;    /* per frame; NULL when nothing parks */
+	bool park_for_refbits;        /* the policy reads reference bits: park what it clears */
+	bool park_window;             /* the policy wants hits: park pages leaving the window */
+	bool fault_around;            /* off when every first touch must be seen (TLB, WSS) */
+	struct vms_park_window {      /* pages mapped most recently (a FIFO ring) */
+		struct { uint32_t frame, as_id; uint64_t vpn; } *e;
+		uint32_t cap, head, nr;
+	} window;
+	/* Working-set samples (Denning's W(t, tau), tau = the interval). */
+	uint32_t wss_epoch;
+	uint64_t wss_seen;            /* distinct pages referenced in the current interval */
+	uint64_t wss_next_ns;
+	struct vms_wss_sample { double t_s; uint64_t pages; } *wss;
+	size_t nr_wss, cap_wss;
+	struct vms_trace_writer *trace;
+	int trace_err;
+	/* Retired instructions of the tree (--tlb: misses per million). */
+	int perf_fd;
+	int perf_err;                 /* why there is no count: -errno */
+	uint64_t instructions;
+	bool have_instructions;                /* first write error, reported at the end */
 };
 
 /* loop.c */
@@ -281,6 +364,8 @@ void vms_proc_note_unmanaged(struct vms_pager *pg, pid_t tid);
 void vms_fault_read_uffd(struct vms_pager *pg, struct vms_proc *p);
 void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p);
 int vms_fault_queue(struct vms_proc *p, uint64_t addr, uint32_t flags, uint32_t tid);
+/* A fill of vpn waits to be retried (the engine counts it resident). */
+bool vms_fill_pending(struct vms_proc *p, vms_vpn_t vpn);
 
 /* fork.c */
 /* fork or clone without CLONE_VM of p, stopped by seccomp: write-protects
@@ -303,6 +388,37 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p);
 bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed);
 bool vms_drop_is_ours(const struct vms_proc *p, uint64_t start, uint64_t end);
 void vms_drop_forget(struct vms_proc *p, uint64_t start, uint64_t end, int64_t moved_by);
+
+/* park.c */
+int vms_park_init(struct vms_pager *pg);
+void vms_park_fini(struct vms_pager *pg);
+/* Soft-unmaps the page in frame f (queued until the loop's end). */
+void vms_park_page(struct vms_pager *pg, vms_frame_t f, enum vms_park_reason why);
+/* A missing fault at vpn of p: if its page is parked, reads the slot into
+ * buf, takes the page out of the park and returns 1 (the caller references
+ * and fills it); 0 if it is not parked; -EAGAIN while a request for it is
+ * in flight (the fault may be older than the move); < 0 fatal. */
+int vms_park_claim(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, void *buf,
+		   enum vms_park_reason *ret_reason);
+int vms_park_read_slot(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf);
+/* After every reference the engine saw: window, TLB, working set, trace. */
+void vms_park_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write,
+			const struct vms_ref_result *res);
+/* Eviction of frame f's page (backend.c): 1 if it is parked (its bytes are
+ * in the slot: read them into buf if not NULL), 0 if it is in the process. */
+int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf);
+void vms_park_flush(struct vms_pager *pg, struct vms_proc *p);
+bool vms_park_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed);
+/* Before a fork: puts p's parked pages back; false while some are in flight. */
+bool vms_park_unpark_all(struct vms_pager *pg, struct vms_proc *p);
+void vms_park_frame_freed(void *ctx, vms_frame_t f);
+void vms_park_unreferenced(void *ctx, vms_frame_t f);
+/* Working-set sampling: the next sample's time (0: none) and taking it. */
+uint64_t vms_wss_deadline(const struct vms_pager *pg);
+void vms_wss_maybe_sample(struct vms_pager *pg, uint64_t now_ns);
+void vms_wss_finish(struct vms_pager *pg, uint64_t now_ns);
+/* --trace: the engine's input, event by event. */
+void vms_trace_note(struct vms_pager *pg, const struct vms_trace_event *ev);
 
 /* syscall.c */
 void vms_syscall_notify(struct vms_pager *pg);

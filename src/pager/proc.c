@@ -175,8 +175,10 @@ static int scan_map(void *ctx, const struct vms_map *m)
 		c->pg->unmanaged.file_bytes += m->end - m->start;
 		return 0;
 	}
-	if (!vms_map_is_private_anon(m) || vms_stash_contains(p, m->start))
-		return 0;
+	if (!vms_map_is_private_anon(m) || vms_stash_contains(p, m->start) ||
+	    (p->park_addr && m->start >= p->park_addr &&
+	     m->start < p->park_addr + p->park_pages * VMS_PAGE))
+		return 0;   /* the agent's own areas */
 	if (strcmp(m->path, "[heap]") == 0 && m->end > p->heap_end)
 		p->heap_end = m->end;
 	if (vms_proc_register(c->pg, p, m->start, m->end - m->start) < 0)
@@ -288,6 +290,8 @@ static int arrive(struct vms_pager *pg, struct vms_proc *p, const struct vms_hel
 	p->features = h->features;
 	p->uffd = uffd;
 	p->stash_addr = h->stash_addr;
+	p->park_addr = h->park_addr;
+	p->park_pages = h->park_pages;
 	read_comm(p);
 	forget_unmanaged(pg, p->pid);
 	/* An exec'ed image replaces its predecessor: same pid, new mm. */
@@ -416,8 +420,11 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 			break;
 		}
 	if (p->as) {
+		struct vms_trace_event ev = { .kind = VMS_TR_EXIT, .pid = p->as->id };
+
 		record(pg, p);
 		vms_mm_as_destroy(pg->mm, p->as);
+		vms_trace_note(pg, &ev);
 		pg->st.nr_processes--;
 	}
 	if (p->uffd >= 0) {
@@ -442,6 +449,12 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 		struct vms_drop_batch *b = p->drops_sent;
 
 		p->drops_sent = b->next;
+		free(b);
+	}
+	while (p->parks_sent) {
+		struct vms_park_batch *b = p->parks_sent;
+
+		p->parks_sent = b->next;
 		free(b);
 	}
 	while (p->fills) {
@@ -504,11 +517,19 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 	c->fork_parent_pid = parent->pid;
 	c->fork_seq = ++pg->fork_seq;
 	c->stash_addr = parent->stash_addr;
+	c->park_addr = parent->park_addr;
+	c->park_pages = parent->park_pages;
 	c->heap_end = parent->heap_end;
 	c->features = parent->features;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
 	memcpy(c->command, parent->command, sizeof(c->command));
 	r = vms_mm_as_clone_live(pg->mm, parent->as, pg->next_as_id++, &c->as);
+	if (r == 0) {
+		struct vms_trace_event ev = { .kind = VMS_TR_FORK, .pid = parent->as->id,
+					      .child_pid = c->as->id };
+
+		vms_trace_note(pg, &ev);
+	}
 	if (r < 0) {
 		close(uffd);
 		free(c);

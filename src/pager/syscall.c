@@ -174,6 +174,10 @@ void vms_agent_read(struct vms_pager *pg, struct vms_proc *p)
 			vms_drop_done(pg, p, r.seq, r.ret);
 			continue;
 		}
+		if (r.op == VMS_AGENT_PARK) {
+			vms_park_done(pg, p, r.seq, r.ret);
+			continue;
+		}
 		for (cc = &p->calls; *cc; cc = &(*cc)->next)
 			if ((*cc)->seq == r.seq) {
 				c = *cc;

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Soft unmaps: what gives a live run the MMU's reference bits, a TLB model
+ * that sees every miss, and working-set samples.
+ *
+ * A resident page is "parked": its process's agent moves it (UFFDIO_MOVE,
+ * no copy, no uffd event) into a slot of its park area, slot number = the
+ * page's frame number.  The page stays resident in the budget, its bytes
+ * safe in the slot; the program's next touch is a missing fault, which the
+ * pager serves by reading the slot (/proc/PID/mem) and copying the page
+ * back (UFFDIO_COPY): a soft fault, one engine reference, no swap.  The
+ * stale copy in the slot is emptied by the agent with its next request.
+ *
+ * Who parks what:
+ *  - a policy that reads reference bits (Clock, Enhanced Clock, WSClock):
+ *    the page whose bit its hand clears (frame hook `unreferenced`);
+ *  - a policy that wants every hit (LRU, LFU, ARC): under memory pressure,
+ *    pages leave a FIFO window of the most recently mapped pages, so that a
+ *    page's position in the policy's order is the time of its last touch
+ *    as seen through the window (error bounded by the window's size);
+ *  - the TLB model (--tlb): exactly the pages its first level holds stay
+ *    mapped; a page pushed out is parked, so each later touch is a miss;
+ *  - working-set samples (--wss-interval): every resident page at the start
+ *    of an interval, so that the pages touched in it are counted.
+ *
+ * The rules that keep it exact:
+ *  - a request may be in flight (SENT) while the program runs: a missing
+ *    fault on such a page waits for the agent's reply (the fault may be
+ *    older than the move); eviction of such a page write-protects and reads
+ *    it where it is, or from the slot if the move has happened;
+ *  - every state change bumps the frame's generation: a reply to an older
+ *    request finds another generation and only empties the slot it filled,
+ *    and only when no newer park of the same frame in that process may be
+ *    using the slot (the agent empties a slot still full before moving a
+ *    page in, so an emptying request must never overtake a newer park);
+ *  - frames shared after a fork are not parked (the kernel refuses to move
+ *    a page mapped twice), and a process about to fork gets its parked
+ *    pages back first, so that the child inherits them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "pager.h"
+#include "procmem.h"
+#include "uffd.h"
+
+/* Pages in the hit window of LRU-like policies: a fraction of the budget. */
+#define VMS_PARK_WINDOW_DIVISOR 4u
+#define VMS_PARK_WINDOW_MIN 16u
+
+static struct vms_proc *proc_of(struct vms_pager *pg, uint32_t as_id)
+{
+	struct vms_as *as = vms_mm_as_find(pg->mm, as_id);
+
+	return as ? as->owner : NULL;
+}
+
+static uint64_t slot_addr(const struct vms_proc *p, vms_frame_t f)
+{
+	return p->park_addr + (uint64_t)f * VMS_PAGE;
+}
+
+static bool can_send(const struct vms_proc *p)
+{
+	return p && !p->gone && p->sock >= 0 && p->park_addr && p->pid > 0;
+}
+
+int vms_park_init(struct vms_pager *pg)
+{
+	const struct vms_policy_ops *ops = vms_policy_find(pg->cfg.policy);
+	uint32_t nr_frames = vms_mm_frames(pg->mm)->nr_frames;
+	bool budget = pg->cfg.frames != 0;
+	bool tlb = pg->cfg.tlb.nr_levels != 0;
+
+	pg->fault_around = !tlb && !pg->cfg.wss_interval_ns;
+	/* With the TLB model the mapped pages are the TLB's, and every other
+	 * touch is seen anyway: the policy's own parking would only unmap
+	 * pages the TLB holds. */
+	pg->park_for_refbits = budget && pg->cfg.ref_tracking && !tlb && ops &&
+			       (ops->flags & VMS_POLICY_REFBITS);
+	pg->park_window = budget && pg->cfg.ref_tracking && !tlb && ops &&
+			  (ops->flags & VMS_POLICY_HITS);
+	if (!pg->park_for_refbits && !pg->park_window && !tlb && !pg->cfg.wss_interval_ns)
+		return 0;
+	pg->park = calloc(nr_frames, sizeof(*pg->park));
+	if (!pg->park)
+		return -ENOMEM;
+	if (pg->park_window) {
+		pg->window.cap = nr_frames / VMS_PARK_WINDOW_DIVISOR;
+		if (pg->window.cap < VMS_PARK_WINDOW_MIN)
+			pg->window.cap = VMS_PARK_WINDOW_MIN;
+		pg->window.e = calloc(pg->window.cap, sizeof(*pg->window.e));
+		if (!pg->window.e)
+			return -ENOMEM;
+	}
+	pg->wss_epoch = 1;
+	return 0;
+}
+
+void vms_park_fini(struct vms_pager *pg)
+{
+	free(pg->park);
+	pg->park = NULL;
+	free(pg->window.e);
+	pg->window.e = NULL;
+	free(pg->wss);
+	pg->wss = NULL;
+}
+
+static void reset(struct vms_pager *pg, struct vms_park_rec *rec)
+{
+	if (rec->state != VMS_PARK_NONE) {
+		struct vms_proc *p = proc_of(pg, rec->as_id);
+
+		if (p && p->nr_parked)
+			p->nr_parked--;
+	}
+	rec->state = VMS_PARK_NONE;
+	rec->gen++;
+}
+
+/* Appends an entry to p's unsent request; false if it cannot be sent. */
+static bool queue_entry(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, uint32_t gen,
+			bool clear)
+{
+	if (p->park_next.nr == VMS_AGENT_MAX_PARK)
+		vms_park_flush(pg, p);
+	if (p->park_next.nr == VMS_AGENT_MAX_PARK)
+		return false;
+	p->park_next.e[p->park_next.nr++] = (struct vms_park_entry){ .frame = f, .gen = gen,
+								      .clear = clear };
+	return true;
+}
+
+/* The slot of frame f in p holds a stale copy: empty it (memory only: a
+ * slot still full when a page is parked there is emptied by the agent). */
+static void queue_clear(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f)
+{
+	if (can_send(p))
+		queue_entry(pg, p, f, 0, true);
+}
+
+static void unqueue(struct vms_proc *p, vms_frame_t f)
+{
+	struct vms_park_batch *b = &p->park_next;
+
+	for (uint32_t i = 0; i < b->nr; i++)
+		if (!b->e[i].clear && b->e[i].frame == f) {
+			memmove(&b->e[i], &b->e[i + 1], (b->nr - i - 1) * sizeof(b->e[0]));
+			b->nr--;
+			return;
+		}
+}
+
+void vms_park_page(struct vms_pager *pg, vms_frame_t f, enum vms_park_reason why)
+{
+	const struct vms_frame *fr;
+	struct vms_park_rec *rec;
+	struct vms_proc *p;
+
+	if (!pg->park)
+		return;
+	fr = &vms_mm_frames(pg->mm)->frames[f];
+	rec = &pg->park[f];
+	if (!fr->pte || rec->state != VMS_PARK_NONE)
+		return;
+	p = fr->as->owner;
+	/* Not a frame shared since a fork (the kernel refuses to move a page
+	 * mapped twice), nor one of a process whose fork is under way (the
+	 * child must inherit the page where it is). */
+	if (fr->more || !can_send(p) || f >= p->park_pages || p->forks_unseen ||
+	    p->forks_waiting || vms_fill_pending(p, fr->vpn)) {
+		pg->st.soft_unmaps_skipped++;
+		return;
+	}
+	if (!queue_entry(pg, p, f, rec->gen, false)) {
+		pg->st.soft_unmaps_skipped++;
+		return;
+	}
+	rec->state = VMS_PARK_QUEUED;
+	rec->reason = (uint8_t)why;
+	rec->as_id = p->as->id;
+	p->nr_parked++;
+}
+
+void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
+{
+	const struct vms_frame_table *ft = vms_mm_frames(pg->mm);
+	struct vms_agent_req q = { .op = VMS_AGENT_PARK };
+	struct vms_park_batch *b;
+	uint32_t n = 0;
+
+	if (!p->park_next.nr || !can_send(p))
+		return;
+	b = malloc(sizeof(*b));
+	if (!b) {
+		vms_pager_fatal(pg, -ENOMEM, "out of memory");
+		return;
+	}
+	b->nr = 0;
+	for (uint32_t i = 0; i < p->park_next.nr; i++) {
+		struct vms_park_entry e = p->park_next.e[i];
+		const struct vms_park_rec *rec = &pg->park[e.frame];
+
+		if (!e.clear) {
+			if (rec->state != VMS_PARK_QUEUED || rec->gen != e.gen)
+				continue;   /* cancelled since */
+			e.addr = (uint64_t)ft->frames[e.frame].vpn * VMS_PAGE;
+		}
+		q.addr[2 * n] = e.clear ? 0 : e.addr;
+		q.addr[2 * n + 1] = slot_addr(p, e.frame);
+		b->e[n++] = e;
+	}
+	b->nr = n;
+	if (n == 0) {
+		free(b);
+		p->park_next.nr = 0;
+		return;
+	}
+	q.seq = ++p->next_seq;
+	q.nr = 2 * n;
+	if (send(p->sock, &q, VMS_AGENT_REQ_BYTES(q.nr), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		free(b);
+		if (errno == EPIPE || errno == ECONNRESET)
+			p->gone = true;
+		else if (errno != EAGAIN && errno != ENOBUFS)
+			vms_pager_fatal(pg, -errno, "cannot ask process %d (%s) to soft-unmap pages",
+					(int)p->pid, p->comm);
+		return;   /* EAGAIN: the agent is behind, the request waits */
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (!b->e[i].clear)
+			pg->park[b->e[i].frame].state = VMS_PARK_SENT;
+	b->seq = q.seq;
+	b->next = p->parks_sent;
+	p->parks_sent = b;
+	p->nr_parks_sent++;
+	p->park_next.nr = 0;
+	pg->st.agent_calls++;
+}
+
+bool vms_park_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed)
+{
+	for (struct vms_park_batch **bb = &p->parks_sent; *bb; bb = &(*bb)->next) {
+		struct vms_park_batch *b = *bb;
+
+		if (b->seq != seq)
+			continue;
+		*bb = b->next;
+		p->nr_parks_sent--;
+		for (uint32_t i = 0; i < b->nr; i++) {
+			const struct vms_park_entry *e = &b->e[i];
+			struct vms_park_rec *rec = &pg->park[e->frame];
+			bool ok = failed >= 0 && !(failed & (1LL << i));
+
+			if (e->clear)
+				continue;
+			if (rec->gen == e->gen && rec->state == VMS_PARK_SENT) {
+				if (ok) {
+					rec->state = VMS_PARK_PARKED;
+					pg->st.soft_unmaps++;
+				} else {
+					reset(pg, rec);
+					pg->st.soft_unmap_refused++;
+				}
+			} else if (ok && (rec->state == VMS_PARK_NONE || rec->as_id != p->as->id)) {
+				/* Moved after the page was taken back or
+				 * evicted: the copy in the slot is stale, and no
+				 * newer park of this frame uses the slot. */
+				queue_clear(pg, p, e->frame);
+			}
+		}
+		free(b);
+		return true;
+	}
+	return false;
+}
+
+int vms_park_claim(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, void *buf,
+		   enum vms_park_reason *ret_reason)
+{
+	const struct vms_pte *pte;
+	struct vms_park_rec *rec;
+	vms_frame_t f;
+	int r;
+
+	if (!pg->park)
+		return 0;
+	pte = vms_pt_lookup(&p->as->pt, vpn);
+	if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT)
+		return 0;
+	f = (vms_frame_t)pte->payload;
+	rec = &pg->park[f];
+	if (rec->as_id != p->as->id || rec->state == VMS_PARK_NONE || rec->state == VMS_PARK_QUEUED)
+		return 0;
+	if (rec->state == VMS_PARK_SENT)
+		return -EAGAIN;   /* the fault may be older than the move: the reply says */
+	if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
+		p->memfd = -1;
+	r = p->memfd < 0 ? -ESRCH : vms_procmem_pread(p->memfd, slot_addr(p, f), buf, VMS_PAGE);
+	if (r < 0) {
+		vms_pager_fatal(pg, r, "cannot read back soft-unmapped page 0x%llx of process %d (%s)",
+				(unsigned long long)vpn * VMS_PAGE, (int)p->pid, p->comm);
+		return r;
+	}
+	*ret_reason = (enum vms_park_reason)rec->reason;
+	reset(pg, rec);
+	queue_clear(pg, p, f);
+	return 1;
+}
+
+int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf)
+{
+	struct vms_park_rec *rec;
+	int r;
+
+	if (!pg->park)
+		return 0;
+	rec = &pg->park[f];
+	switch (rec->state) {
+	case VMS_PARK_QUEUED:
+		unqueue(p, f);
+		reset(pg, rec);
+		return 0;
+	case VMS_PARK_SENT:
+		/* Where it is, or in the slot if the agent has moved it: the
+		 * caller reads the page and falls back on the slot. */
+		return 2;
+	case VMS_PARK_PARKED:
+		if (!buf)
+			return 1;
+		if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
+			p->memfd = -1;
+		r = p->memfd < 0 ? -ESRCH : vms_procmem_pread(p->memfd, slot_addr(p, f), buf, VMS_PAGE);
+		return r < 0 ? r : 1;
+	default:
+		return 0;
+	}
+}
+
+/* The slot of frame f of p, for a page the agent may have moved there. */
+int vms_park_read_slot(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf)
+{
+	(void)pg;
+	if (!p->park_addr || p->memfd < 0)
+		return -EIO;
+	return vms_procmem_pread(p->memfd, slot_addr(p, f), buf, VMS_PAGE);
+}
+
+void vms_park_frame_freed(void *ctx, vms_frame_t f)
+{
+	struct vms_pager *pg = ctx;
+	struct vms_park_rec *rec;
+	struct vms_proc *p;
+
+	if (!pg->park)
+		return;
+	rec = &pg->park[f];
+	rec->wss_epoch = 0;
+	if (rec->state == VMS_PARK_NONE)
+		return;
+	p = proc_of(pg, rec->as_id);
+	if (p && rec->state == VMS_PARK_QUEUED)
+		unqueue(p, f);
+	else if (p && rec->state == VMS_PARK_PARKED)
+		queue_clear(pg, p, f);
+	/* SENT: the reply finds another generation and empties the slot. */
+	reset(pg, rec);
+}
+
+void vms_park_unreferenced(void *ctx, vms_frame_t f)
+{
+	struct vms_pager *pg = ctx;
+
+	if (pg->park_for_refbits)
+		vms_park_page(pg, f, VMS_PARK_FOR_REF);
+}
+
+/* LRU-like policies: the page just mapped enters the window, the oldest
+ * leaves it and is parked, so its next touch is a hit the policy sees. */
+static void window_push(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, vms_frame_t f)
+{
+	struct vms_park_window *w = &pg->window;
+	const struct vms_frame_table *ft = vms_mm_frames(pg->mm);
+	uint32_t tail;
+
+	if (w->nr == w->cap) {
+		uint32_t old = w->e[w->head].frame;
+		const struct vms_frame *fr = &ft->frames[old];
+
+		if (fr->pte && fr->as->id == w->e[w->head].as_id && fr->vpn == w->e[w->head].vpn)
+			vms_park_page(pg, old, VMS_PARK_FOR_REF);
+		w->head = (w->head + 1) % w->cap;
+		w->nr--;
+	}
+	tail = (w->head + w->nr) % w->cap;
+	w->e[tail].frame = f;
+	w->e[tail].as_id = p->as->id;
+	w->e[tail].vpn = vpn;
+	w->nr++;
+}
+
+void vms_park_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write,
+			const struct vms_ref_result *res)
+{
+	if (pg->trace) {
+		struct vms_trace_event ev = { .kind = VMS_TR_REF, .write = write,
+					      .pid = p->as->id, .vpn = vpn };
+
+		vms_trace_note(pg, &ev);
+	}
+	if (!pg->park)
+		return;
+	if (pg->cfg.wss_interval_ns && pg->park[res->frame].wss_epoch != pg->wss_epoch) {
+		pg->park[res->frame].wss_epoch = pg->wss_epoch;
+		pg->wss_seen++;
+	}
+	if (res->tlb_displaced) {
+		struct vms_as *as = vms_mm_as_find(pg->mm, vms_key_asid(res->tlb_displaced_key));
+		const struct vms_pte *pte =
+			as ? vms_pt_lookup(&as->pt, vms_key_vpn(res->tlb_displaced_key)) : NULL;
+
+		if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT)
+			vms_park_page(pg, (vms_frame_t)pte->payload, VMS_PARK_FOR_TLB);
+	}
+	if (pg->park_window && vms_mm_stats(pg->mm)->evictions)
+		window_push(pg, p, vpn, res->frame);
+}
+
+bool vms_park_unpark_all(struct vms_pager *pg, struct vms_proc *p)
+{
+	const struct vms_frame_table *ft = vms_mm_frames(pg->mm);
+
+	if (!pg->park || !p->nr_parked)
+		return true;
+	vms_park_flush(pg, p);
+	if (p->nr_parks_sent)
+		return false;   /* the replies come first */
+	for (vms_frame_t f = 0; f < ft->next_fresh && p->nr_parked; f++) {
+		struct vms_park_rec *rec = &pg->park[f];
+		const struct vms_frame *fr = &ft->frames[f];
+		uint64_t done = 0;
+		int r;
+
+		if (rec->state == VMS_PARK_NONE || rec->as_id != p->as->id)
+			continue;
+		if (rec->state == VMS_PARK_QUEUED) {
+			unqueue(p, f);
+			reset(pg, rec);
+			continue;
+		}
+		r = vms_park_read_slot(pg, p, f, pg->page);
+		if (r == 0) {
+			r = vms_uffd_copy(p->uffd, (uint64_t)fr->vpn * VMS_PAGE, pg->page, VMS_PAGE,
+					  UFFDIO_COPY_MODE_WP, &done);
+			if (r == -EEXIST)
+				r = 0;
+		}
+		if (r < 0) {
+			if (vms_pager_classify(pg, r) == VMS_UFFD_RETRY)
+				return false;
+			vms_pager_fatal(pg, r, "cannot put back soft-unmapped page 0x%llx of "
+					"process %d (%s) before its fork",
+					(unsigned long long)fr->vpn * VMS_PAGE, (int)p->pid, p->comm);
+			return true;
+		}
+		reset(pg, rec);
+		queue_clear(pg, p, f);
+		pg->st.unparked_for_fork++;
+	}
+	vms_park_flush(pg, p);
+	return true;
+}
+
+uint64_t vms_wss_deadline(const struct vms_pager *pg)
+{
+	return pg->cfg.wss_interval_ns && pg->park ? pg->wss_next_ns : 0;
+}
+
+static int wss_append(struct vms_pager *pg, double t_s, uint64_t pages)
+{
+	if (pg->nr_wss == pg->cap_wss) {
+		size_t cap = pg->cap_wss ? pg->cap_wss * 2 : 256;
+		struct vms_wss_sample *s = realloc(pg->wss, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		pg->wss = s;
+		pg->cap_wss = cap;
+	}
+	pg->wss[pg->nr_wss++] = (struct vms_wss_sample){ t_s, pages };
+	return 0;
+}
+
+/*
+ * At the end of each interval: W(t, tau) is the number of distinct pages
+ * referenced since the previous sample; then every resident page is parked
+ * again, so that the next interval sees each page's first touch.
+ */
+void vms_wss_maybe_sample(struct vms_pager *pg, uint64_t now_ns)
+{
+	const struct vms_frame_table *ft = vms_mm_frames(pg->mm);
+
+	if (!vms_wss_deadline(pg) || now_ns < pg->wss_next_ns)
+		return;
+	if (wss_append(pg, (double)(now_ns - pg->start_ns) / 1e9, pg->wss_seen) < 0) {
+		vms_pager_fatal(pg, -ENOMEM, "out of memory");
+		return;
+	}
+	pg->wss_seen = 0;
+	pg->wss_epoch++;
+	pg->wss_next_ns += pg->cfg.wss_interval_ns;
+	if (pg->wss_next_ns <= now_ns)
+		pg->wss_next_ns = now_ns + pg->cfg.wss_interval_ns;
+	for (vms_frame_t f = 0; f < ft->next_fresh; f++)
+		if (ft->frames[f].pte)
+			vms_park_page(pg, f, VMS_PARK_FOR_WSS);
+}
+
+/* The final, partial interval: its pages so far, if it lasted. */
+void vms_wss_finish(struct vms_pager *pg, uint64_t now_ns)
+{
+	if (vms_wss_deadline(pg) && pg->wss_seen)
+		wss_append(pg, (double)(now_ns - pg->start_ns) / 1e9, pg->wss_seen);
+}
+
+void vms_trace_note(struct vms_pager *pg, const struct vms_trace_event *ev)
+{
+	struct vms_trace_event e = *ev;
+	int r;
+
+	if (!pg->trace || pg->trace_err || pg->end_ns)
+		return;   /* none, broken, or finished */
+	e.time_ns = vms_now_ns() - pg->start_ns;
+	r = vms_trace_write(pg->trace, &e);
+	if (r < 0)
+		pg->trace_err = r;
+}
