@@ -268,9 +268,12 @@ static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 
 	for (int tries = 0;; tries++) {
 		pg->refused_agentless = false;
+		memset(res, 0, sizeof(*res));
 		r = vms_mm_ref(pg->mm, p->as, vpn, write, VMS_TIME_NEVER, res);
 		if (r == 0)
 			vms_park_after_ref(pg, p, vpn, write, res);
+		else
+			vms_park_tlb_displaced(pg, res);
 		if (r != -EAGAIN || !pg->refused_agentless || tries == 64)
 			return r;
 	}

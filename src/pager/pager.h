@@ -404,6 +404,9 @@ int vms_park_read_slot(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, 
 /* After every reference the engine saw: window, TLB, working set, trace. */
 void vms_park_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write,
 			const struct vms_ref_result *res);
+/* The page the TLB model pushed out of its first level (also when the
+ * reference itself failed: the model has changed anyway). */
+void vms_park_tlb_displaced(struct vms_pager *pg, const struct vms_ref_result *res);
 /* Eviction of frame f's page (backend.c): 1 if it is parked (its bytes are
  * in the slot: read them into buf if not NULL), 0 if it is in the process. */
 int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf);

@@ -402,6 +402,19 @@ static void window_push(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn,
 	w->nr++;
 }
 
+void vms_park_tlb_displaced(struct vms_pager *pg, const struct vms_ref_result *res)
+{
+	struct vms_as *as;
+	const struct vms_pte *pte;
+
+	if (!pg->park || !res->tlb_displaced)
+		return;
+	as = vms_mm_as_find(pg->mm, vms_key_asid(res->tlb_displaced_key));
+	pte = as ? vms_pt_lookup(&as->pt, vms_key_vpn(res->tlb_displaced_key)) : NULL;
+	if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT)
+		vms_park_page(pg, (vms_frame_t)pte->payload, VMS_PARK_FOR_TLB);
+}
+
 void vms_park_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write,
 			const struct vms_ref_result *res)
 {
@@ -417,14 +430,7 @@ void vms_park_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn,
 		pg->park[res->frame].wss_epoch = pg->wss_epoch;
 		pg->wss_seen++;
 	}
-	if (res->tlb_displaced) {
-		struct vms_as *as = vms_mm_as_find(pg->mm, vms_key_asid(res->tlb_displaced_key));
-		const struct vms_pte *pte =
-			as ? vms_pt_lookup(&as->pt, vms_key_vpn(res->tlb_displaced_key)) : NULL;
-
-		if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT)
-			vms_park_page(pg, (vms_frame_t)pte->payload, VMS_PARK_FOR_TLB);
-	}
+	vms_park_tlb_displaced(pg, res);
 	if (pg->park_window && vms_mm_stats(pg->mm)->evictions)
 		window_push(pg, p, vpn, res->frame);
 }
