@@ -64,7 +64,9 @@ static uint64_t slot_addr(const struct vms_proc *p, vms_frame_t f)
 
 static bool can_send(const struct vms_proc *p)
 {
-	return p && !p->gone && p->sock >= 0 && p->park_addr && p->pid > 0;
+	/* Not before the welcome: a fork child's agent empties its whole park
+	 * area then (its copy of the parent's slots). */
+	return p && !p->gone && p->sock >= 0 && p->park_addr && p->pid > 0 && p->welcomed;
 }
 
 int vms_park_init(struct vms_pager *pg)
@@ -334,6 +336,10 @@ int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, v
 		if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
 			p->memfd = -1;
 		r = p->memfd < 0 ? -ESRCH : vms_procmem_pread(p->memfd, slot_addr(p, f), buf, VMS_PAGE);
+		/* A process exiting has no mm to read: as for a page in the
+		 * process (backend.c), the fault is retried once it is gone. */
+		if (r == -EIO || r == -ESRCH)
+			return -EAGAIN;
 		return r < 0 ? r : 1;
 	default:
 		return 0;
