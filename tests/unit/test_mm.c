@@ -646,6 +646,61 @@ static void test_fork_shares_slots_until_written(void **state)
  * (the budget counts them once) until one writes; evicting a shared frame
  * takes it out of both and stores it once.
  */
+/* The hooks the live pager's soft unmaps rely on: Clock clearing a page's
+ * reference bit is heard (the pager parks that page), and a frame freed by
+ * an unmap or an eviction is heard (the pager forgets its park state). */
+static struct { int unreferenced, freed; vms_frame_t last; } hk;
+
+static void hook_unreferenced(void *ctx, vms_frame_t f)
+{
+	(void)ctx;
+	hk.unreferenced++;
+	hk.last = f;
+}
+
+static void hook_freed(void *ctx, vms_frame_t f)
+{
+	(void)ctx;
+	hk.freed++;
+	hk.last = f;
+}
+
+static void test_backend_hooks_see_bits_cleared_and_frames_freed(void **state)
+{
+	struct vms_mm_backend be = fake_backend;
+	struct vms_mm_config cfg = {
+		.nr_frames = 3,
+		.policy = &vms_policy_clock,
+		.swap = { .compressor = VMS_COMPRESS_NONE },
+		.backend = &be,
+	};
+	struct vms_mm *mm;
+	struct vms_as *as;
+
+	(void)state;
+	fake_reset();
+	memset(&hk, 0, sizeof(hk));
+	be.unreferenced = hook_unreferenced;
+	be.frame_freed = hook_freed;
+	assert_int_equal(vms_mm_new(&cfg, &mm), 0);
+	assert_int_equal(vms_mm_as_new(mm, 0, &as), 0);
+	for (vms_vpn_t v = 0; v < 3; v++)
+		program_write_text(mm, as, v);
+	assert_int_equal(hk.unreferenced, 0);   /* no pressure, no hand */
+	/* A fourth page: the hand clears the three bits (one turn), then
+	 * takes page 0, whose frame is freed. */
+	program_write_text(mm, as, 3);
+	assert_int_equal(hk.unreferenced, 3);
+	assert_int_equal(hk.freed, 1);
+	/* Unmapping a resident page frees its frame too. */
+	vms_mm_unmap(mm, as, 3, 1);
+	assert_int_equal(hk.freed, 2);
+	check_invariants(mm);
+	vms_mm_as_destroy(mm, as);
+	assert_int_equal(hk.freed, 4);
+	vms_mm_free(mm);
+}
+
 static void test_live_fork_shares_frames_until_written(void **state)
 {
 	struct vms_mm *mm;
@@ -827,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_failed_restore_is_reported_not_hidden),
 		cmocka_unit_test(test_fork_shares_slots_until_written),
 		cmocka_unit_test(test_live_fork_shares_frames_until_written),
+		cmocka_unit_test(test_backend_hooks_see_bits_cleared_and_frames_freed),
 		cmocka_unit_test(test_eviction_shoots_down_the_tlb),
 		cmocka_unit_test(test_engine_matches_policy_harness),
 		cmocka_unit_test(test_random_programs_read_back_what_they_wrote),

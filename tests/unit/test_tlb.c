@@ -267,6 +267,35 @@ static void test_textbook_fully_associative(void **state)
 	}
 }
 
+/* The live TLB model keeps exactly the first level's pages mapped, so it
+ * must learn which page each fill pushed out of the first level. */
+static void test_displaced_is_first_level_lru(void **state)
+{
+	struct vms_tlb *tlb = tlb_from("2x2,8x2");
+	vms_key_t k;
+
+	(void)state;
+	assert_int_equal(vms_tlb_access(tlb, vms_key(1, 10)), VMS_TLB_WALK);
+	assert_false(vms_tlb_displaced(tlb, &k));
+	assert_int_equal(vms_tlb_access(tlb, vms_key(1, 11)), VMS_TLB_WALK);
+	assert_false(vms_tlb_displaced(tlb, &k));
+	assert_int_equal(vms_tlb_access(tlb, vms_key(1, 10)), 0);   /* 11 is LRU now */
+	assert_false(vms_tlb_displaced(tlb, &k));
+	assert_int_equal(vms_tlb_access(tlb, vms_key(1, 12)), VMS_TLB_WALK);
+	assert_true(vms_tlb_displaced(tlb, &k));
+	assert_true(k == vms_key(1, 11));
+	/* 11 is still in the second level: an L2 hit, which refills the first
+	 * level and pushes out its LRU, 10. */
+	assert_int_equal(vms_tlb_access(tlb, vms_key(1, 11)), 1);
+	assert_true(vms_tlb_displaced(tlb, &k));
+	assert_true(k == vms_key(1, 10));
+	/* A shootdown leaves a free way: the next fill displaces nothing. */
+	vms_tlb_shootdown(tlb, vms_key(1, 12));
+	assert_int_equal(vms_tlb_access(tlb, vms_key(1, 13)), VMS_TLB_WALK);
+	assert_false(vms_tlb_displaced(tlb, &k));
+	vms_tlb_free(tlb);
+}
+
 static void test_direct_mapped_conflict(void **state)
 {
 	struct vms_tlb *tlb = tlb_from("8x1");
@@ -847,6 +876,7 @@ int main(void)
 		cmocka_unit_test(test_format_errors),
 		cmocka_unit_test(test_new_rejects_bad_geometry),
 		cmocka_unit_test(test_textbook_fully_associative),
+		cmocka_unit_test(test_displaced_is_first_level_lru),
 		cmocka_unit_test(test_direct_mapped_conflict),
 		cmocka_unit_test(test_non_power_of_two_sets),
 		cmocka_unit_test(test_two_level_fill),
