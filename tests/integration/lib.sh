@@ -10,6 +10,9 @@
 #   vms_setup "$@"                  # VMSANDBOX PROGS_DIR: skips (77) unless it can run
 #   vms_compare NAME FRAMES [OPTIONS] -- PROGRAM ARGS...
 #   vms_check_tree NAME [CHECKS]    # what NAME's report says about its processes
+#   vms_require_option OPT [ARG]    # fail (not skip) when vmsandbox lacks OPT
+#   vms_native NAME -- PROGRAM ARGS...             # one native run, kept as NAME
+#   vms_live NAME NATIVE [OPTIONS] -- PROGRAM ARGS...  # a sandboxed run vs NATIVE's
 #   vms_finish                      # exit 0 if every comparison passed, else 1
 #
 # vms_compare OPTIONS:
@@ -301,6 +304,91 @@ vms_check_tree() {
 		return 1
 	fi
 	vms_pass "$name: process tree ($*)"
+}
+
+# vms_require_option OPT [ARG]: a test of a feature fails, rather than skips
+# or passes, when this vmsandbox does not have the option it needs ("unknown
+# option", status 2): the feature is missing, which is what the test is
+# about.  Probed with a run of /bin/true under a small budget.
+vms_require_option() {
+	[ $# -ge 1 ] || vms_error "usage: vms_require_option OPT [ARG]"
+	local st
+	"$VMS" "$@" --frames 64 --quiet -- /bin/true > "$VMS_TMP/option.out" 2> "$VMS_TMP/option.err"
+	st=$?
+	[ "$st" = 0 ] && return 0
+	echo "FAIL: '$VMS $* --frames 64 --quiet -- /bin/true' exited with $st: this vmsandbox" \
+		"does not support $1 (see its --help), which this test is about"
+	sed 's/^/  | /' "$VMS_TMP/option.err" | head -n 3
+	exit 1
+}
+
+# vms_native NAME -- PROGRAM ARGS...: runs PROGRAM natively once; its stdout,
+# stderr and status are kept as $VMS_TMP/NAME.native.{out,err,status}, the
+# reference for vms_live.  A program that fails natively is a broken test:
+# counted as a failure, returns 1.
+vms_native() {
+	if [ $# -lt 3 ] || [ "$2" != "--" ]; then vms_error "usage: vms_native NAME -- PROGRAM ARGS..."; fi
+	local name=$1 b=$VMS_TMP/$1.native t0 t1 st
+	shift 2
+	t0=$EPOCHREALTIME
+	"$@" < /dev/null > "$b.out" 2> "$b.err"
+	st=$?
+	t1=$EPOCHREALTIME
+	echo "$st" > "$b.status"
+	echo "[$name] native: $* ($(vms_elapsed "$t0" "$t1") s, exit $st)"
+	if [ "$st" != 0 ]; then
+		vms_fail "$name: the native run exited with $st"
+		vms_show_stderr native "$b.err"
+		return 1
+	fi
+	[ -s "$b.out" ] && sed 's/^/  | /' "$b.out" | head -n 3
+	return 0
+}
+
+# vms_live NAME NATIVE [VMSANDBOX OPTIONS] -- PROGRAM ARGS...: runs
+# `vmsandbox OPTIONS --report $VMS_TMP/NAME/report.json --quiet -- PROGRAM
+# ARGS` (stdout, stderr in $VMS_TMP/NAME/) and requires the exit status and
+# the stdout of the native run NATIVE (vms_native).  Counts a failure and
+# returns 1 when they differ or no report was written; the caller checks the
+# report and counts the pass.  Prints the command and its time.
+vms_live() {
+	[ $# -ge 4 ] || vms_error "usage: vms_live NAME NATIVE [OPTIONS] -- PROGRAM ARGS..."
+	local name=$1 nb=$VMS_TMP/$2.native
+	shift 2
+	local -a vopts=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		vopts+=("$1")
+		shift
+	done
+	[ $# -ge 2 ] || vms_error "vms_live $name: no '--' or no program"
+	shift
+	[ -e "$nb.status" ] || vms_error "vms_live $name: no native run '$nb'"
+	local d=$VMS_TMP/$name t0 t1 st nst ok=1
+	rm -rf "$d"
+	mkdir -p "$d" || vms_error "mkdir $d"
+	t0=$EPOCHREALTIME
+	"$VMS" "${vopts[@]}" --report "$d/report.json" --quiet -- "$@" < /dev/null > "$d/out" 2> "$d/err"
+	st=$?
+	t1=$EPOCHREALTIME
+	nst=$(cat "$nb.status")
+	echo "[$name] vmsandbox ${vopts[*]} -- $* ($(vms_elapsed "$t0" "$t1") s, exit $st)"
+	if [ "$st" != "$nst" ]; then
+		vms_fail "$name: exit status $st under vmsandbox, $nst natively"
+		ok=0
+	fi
+	if ! cmp -s "$nb.out" "$d/out"; then
+		vms_fail "$name: stdout differs between the native and the sandboxed run"
+		vms_show_difference "$nb.out" "$d/out"
+		ok=0
+	fi
+	if [ ! -s "$d/report.json" ]; then
+		vms_fail "$name: vmsandbox wrote no report"
+		ok=0
+	fi
+	[ "$ok" = 1 ] && return 0
+	vms_show_stderr native "$nb.err"
+	vms_show_stderr sandbox "$d/err"
+	return 1
 }
 
 vms_finish() {
