@@ -15,8 +15,9 @@
 #     == the report's evictions (docs/report.md: both count the engine's
 #     decisions);
 #   - with --tlb G: the report's tlb is an object for geometry G, and the
-#     replay's tlb has the same number of levels, the same walks and, level
-#     by level, the same misses; without it, the report's tlb is null.
+#     replay's tlb has the same number of levels, the same accesses and
+#     walks and, level by level, the same misses and hits; without it, the
+#     report's tlb is null.
 # The fault kinds (zero-fill, swap-in, fault-around) are printed side by
 # side but not compared: a trace has no page contents, so replay cannot
 # tell a swap-in from a same-filled page.
@@ -137,12 +138,15 @@ def main():
             fails.append("live report's tlb.geometry %r, asked for %r" % (lt.get("geometry"), a.tlb))
         if not num(lt.get("walks")) or lt.get("walks") != rt.get("walks"):
             fails.append("TLB walks differ: replay %s, live %s" % (rt.get("walks"), lt.get("walks")))
+        if lt.get("accesses") != rt.get("accesses"):
+            fails.append("TLB accesses differ: replay %s, live %s" % (rt.get("accesses"), lt.get("accesses")))
         if len(llev) != len(rlev):
             fails.append("TLB levels differ: replay %d, live %d" % (len(rlev), len(llev)))
         for i, (x, y) in enumerate(zip(llev, rlev)):
-            if x.get("misses") != y.get("misses"):
-                fails.append("TLB level %d misses differ: replay %s, live %s"
-                             % (i + 1, y.get("misses"), x.get("misses")))
+            for what in ("misses", "hits"):
+                if x.get(what) != y.get(what):
+                    fails.append("TLB level %d %s differ: replay %s, live %s"
+                                 % (i + 1, what, y.get(what), x.get(what)))
         if num(lt.get("walks")) and lt["walks"] <= 0:
             fails.append("the live TLB model saw no walk")
     for f in fails:
