@@ -18,9 +18,10 @@
 # check_agreement.py compares each run with its replay.  Measured on the dev
 # VM (issue 5 pager, main at 169a8cc and 4479af3): 0.1-1.2 s per live run,
 # 9-12 s in all; faults 660-16,700 and evictions 630-16,600 per run, TLB
-# walks 24,700-31,200.  4 of 120 comparisons failed, all with fifo (hotcold
-# 3 times, randwalk once), replay 1-10 faults off: each time the live engine
-# had counted 3-21 references that the trace does not hold (see
+# walks 2,200-68,200 (matwalk's vary with how fast the agent soft-unmaps).
+# 6 of 172 comparisons failed (hotcold fifo 4 times, randwalk fifo, hotcold
+# lru), replay 1-10 faults off: each time the live engine had counted 3-21
+# references that the trace does not hold (see
 # check_agreement.py's "references" line): a reference begun while the
 # agent's drop queue was full fails with EAGAIN and is retried, after it
 # has already moved the policy's state.
