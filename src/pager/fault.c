@@ -257,6 +257,20 @@ static int fill_from_sharer(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t 
 }
 
 /*
+ * A full batch of drops that cannot go yet (the agent is behind) would make
+ * an eviction refuse its victim, which goes back to the policy as a page
+ * just used: the run would no longer be the reference stream the trace
+ * records.  The fault waits for the agent instead.
+ */
+static bool drops_blocked(struct vms_pager *pg, struct vms_proc *p)
+{
+	if (p->drop_next.nr < VMS_AGENT_MAX_DROP || p->sock < 0)
+		return false;
+	vms_drop_flush(pg, p);
+	return p->drop_next.nr == VMS_AGENT_MAX_DROP;
+}
+
+/*
  * One reference through the engine.  A victim refused because its process
  * cannot drop pages yet (a fork child before its agent) went back to the
  * young end of the policy's order, so asking again chooses another.
@@ -266,6 +280,8 @@ static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 {
 	int r;
 
+	if (drops_blocked(pg, p))
+		return -EAGAIN;
 	for (int tries = 0;; tries++) {
 		pg->refused_agentless = false;
 		memset(res, 0, sizeof(*res));
@@ -339,7 +355,11 @@ static int soft_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, b
 	const struct vms_pte *bits;
 	uint64_t t0 = vms_now_ns();
 	bool wp;
-	int r = vms_park_claim(pg, p, vpn, pg->page, &why);
+	int r;
+
+	if (drops_blocked(pg, p))
+		return -EAGAIN;
+	r = vms_park_claim(pg, p, vpn, pg->page, &why);
 
 	if (r <= 0)
 		return r == 0 ? 1 : r;
