@@ -160,13 +160,13 @@ static int fill_zero(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 	if (around) {
 		for (v = vpn + 1; v < block + VMS_FAULT_AROUND_PAGES; v++) {
 			if (find_fill(p, v) || vms_drop_pending(p, page_addr(v)) ||
-			    populate_page(pg, p, v) != 1)
+			    vms_park_inflight(p, page_addr(v)) || populate_page(pg, p, v) != 1)
 				break;
 			hi = v + 1;
 		}
 		for (v = vpn; v-- > block;) {
 			if (find_fill(p, v) || vms_drop_pending(p, page_addr(v)) ||
-			    populate_page(pg, p, v) != 1)
+			    vms_park_inflight(p, page_addr(v)) || populate_page(pg, p, v) != 1)
 				break;
 			lo = v;
 		}
@@ -398,7 +398,8 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	/* An agent is about to drop whatever is at this address (an eviction
 	 * before the range was discarded and touched again): filling it now
 	 * would have the new page dropped.  Wait for the agent's reply. */
-	if (vms_drop_pending(p, addr & ~(uint64_t)(VMS_PAGE - 1)))
+	if (vms_drop_pending(p, addr & ~(uint64_t)(VMS_PAGE - 1)) ||
+	    vms_park_inflight(p, addr & ~(uint64_t)(VMS_PAGE - 1)))
 		return -EAGAIN;
 	if (!(flags & VMS_QF_ADOPT)) {
 		const struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);

@@ -411,6 +411,10 @@ void vms_park_tlb_displaced(struct vms_pager *pg, const struct vms_ref_result *r
  * in the slot: read them into buf if not NULL), 0 if it is in the process. */
 int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf);
 void vms_park_flush(struct vms_pager *pg, struct vms_proc *p);
+/* A soft unmap of addr was sent and not answered: whatever is at addr when
+ * the agent runs it will be moved, so nothing may be filled there until
+ * the reply (even if the page it was meant for has gone since). */
+bool vms_park_inflight(const struct vms_proc *p, uint64_t addr);
 bool vms_park_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed);
 /* Before a fork: puts p's parked pages back; false while some are in flight. */
 bool vms_park_unpark_all(struct vms_pager *pg, struct vms_proc *p);

@@ -243,6 +243,15 @@ void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
 	pg->st.agent_calls++;
 }
 
+bool vms_park_inflight(const struct vms_proc *p, uint64_t addr)
+{
+	for (const struct vms_park_batch *b = p->parks_sent; b; b = b->next)
+		for (uint32_t i = 0; i < b->nr; i++)
+			if (!b->e[i].clear && b->e[i].addr == addr)
+				return true;
+	return false;
+}
+
 bool vms_park_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed)
 {
 	for (struct vms_park_batch **bb = &p->parks_sent; *bb; bb = &(*bb)->next) {
@@ -350,6 +359,8 @@ int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, v
 int vms_park_read_slot(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf)
 {
 	(void)pg;
+	if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
+		p->memfd = -1;
 	if (!p->park_addr || p->memfd < 0)
 		return -EIO;
 	return vms_procmem_pread(p->memfd, slot_addr(p, f), buf, VMS_PAGE);
