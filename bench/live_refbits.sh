@@ -338,7 +338,10 @@ if [ -n "${want[lackey]:-}" ] && [ -n "${want[tlb]:-}" ]; then
 fi
 for m in ref-off ref-on tlb tlb-obs; do
 	[ -f "$work/$m.1.json" ] || continue
-	echo "$m: ref_tracking.mode $(report_get "$work/$m.1.json" ref_tracking.mode), fault-around $(report_get "$work/$m.1.json" ref_tracking.fault_around)"
+	mapfile -t v < <(report_get "$work/$m.1.json" ref_tracking.mode ref_tracking.fault_around tlb.counters)
+	printf '%s: ref_tracking.mode %s, fault-around %s' "$m" "${v[0]}" "${v[1]}"
+	[ "${v[2]}" != n/a ] && printf ', TLB counters: %s' "${v[2]}"
+	printf '\n'
 done
 echo "Soft faults and TLB figures are from vmsandbox's reports (medians); lackey's"
 echo "max RSS is valgrind's.  A run whose output differs from the first run's fails."
