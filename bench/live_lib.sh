@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # launch() reads the caller's pre[] and sets globals for it:
 # shellcheck disable=SC2034,SC2154
-# Helpers shared by bench/live_thrash.sh, live_python.sh and live_fork.sh (sourced,
-# not run).  Numbers are passed around as text; "n/a" is a valid value
-# everywhere and propagates through ratio/sub/div.
+# Helpers shared by bench/live_thrash.sh, live_python.sh, live_fork.sh and
+# live_refbits.sh (sourced, not run).  Numbers are passed around as text;
+# "n/a" is a valid value everywhere and propagates through ratio/sub/div.
 
 # median: the median of the numbers on stdin ("n/a" lines ignored).
 median() {
@@ -14,6 +14,13 @@ median() {
 			if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]
 			else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
 		}'
+}
+
+# minimum: the smallest of the numbers on stdin ("n/a" lines ignored).
+minimum() {
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
+		NR == 1 { printf "%.6g\n", $1 }
+		END { if (NR == 0) print "n/a" }'
 }
 
 # calc A OP B [FMT]: A OP B for OP in / - *, formatted with FMT (printf,

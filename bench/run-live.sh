@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the live benchmarks: real programs natively, under the kernel's memory
-# limit (cgroup + zram swap; needs root) and under vmsandbox.
+# limit (cgroup + zram swap; needs root) and under vmsandbox; live_refbits.sh
+# also under valgrind's lackey (apt-get install -y valgrind).
 #   bench/run-live.sh [BUILD_DIR] [REPS]
 # The vmsandbox columns print n/a while the live pager is not usable.
 set -u
@@ -13,4 +14,6 @@ echo
 "$here/live_python.sh" -b "$B" -r "$R" || status=1
 echo
 "$here/live_fork.sh" -b "$B" -r "$R" || status=1
+echo
+"$here/live_refbits.sh" -b "$B" -r "$R" || status=1
 exit $status

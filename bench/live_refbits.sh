@@ -1,0 +1,348 @@
+#!/bin/bash
+# live_refbits.sh: what reference bits and the live TLB model cost (issue 5),
+# and how the TLB mode compares with valgrind's lackey, the usual way to get a
+# program's memory trace.  The python3 workload of bench/live_python.sh
+# (bench/live_python_work.py, scaled down: see --scale) run, interleaved,
+# REPS times each:
+#   native   python3 as is;
+#   ref-off  vmsandbox --policy clock --frames F --ref-tracking off;
+#   ref-on   vmsandbox --policy clock --frames F --ref-tracking on;
+#   tlb      vmsandbox --policy clock --frames F --tlb GEOM;
+#   tlb-obs  vmsandbox --tlb GEOM without --frames (only the TLB model);
+#   lackey   valgrind --tool=lackey --trace-mem=yes python3 ..., the trace
+#            written to /dev/null (or counted by wc -l: --lackey-count).
+# F is PCT% (default 20) of the pages the workload has resident at its peak
+# under vmsandbox without a budget (one calibration run), so there is memory
+# pressure.  Prints median and minimum wall times, the ratios to native, the
+# fault and soft-fault counts of vmsandbox's reports, and lackey/tlb (the
+# issue's goal: the TLB mode at least 10x faster than lackey).
+#
+#   bench/live_refbits.sh [-b BUILD_DIR] [-r REPS] [--scale S] [--pct P | --frames F]
+#                         [--tlb GEOM] [--modes LIST] [--lackey-reps K] [--lackey-count]
+#                         [--taskset CPUS] [--timeout S] [--keep]
+#
+# LIST: comma-separated modes among native,ref-off,ref-on,tlb,tlb-obs,lackey
+# (default all).  Needs root (or what vmsandbox needs) and valgrind (not in
+# scripts/install-deps.sh, which holds what builds and tests need:
+# apt-get install -y valgrind).  PYTHON selects the interpreter (default
+# /usr/bin/python3: a real ELF, where pyenv's python3 is a bash script that
+# would be run under valgrind and vmsandbox too).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/live_lib.sh
+. "$here/live_lib.sh"
+
+build=build
+reps=5
+# Lackey runs python3 at about 1/4000 of its native speed here: scale 1.0
+# (~500 MB, 0.8 s native) would take hours; 0.02 takes 1.5-2.5 minutes.
+scale=0.02
+pct=20
+frames=
+geom=64x4
+modes=native,ref-off,ref-on,tlb,tlb-obs,lackey
+lackey_reps=
+lackey_count=0
+cpus=
+timeout_s=1800
+keep=0
+usage() {
+	sed -n '20,22p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-2}"
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	-b|--build) build=$2; shift 2 ;;
+	-r|--reps) reps=$2; shift 2 ;;
+	--scale) scale=$2; shift 2 ;;
+	--pct) pct=$2; shift 2 ;;
+	--frames) frames=$2; shift 2 ;;
+	--tlb) geom=$2; shift 2 ;;
+	--modes) modes=$2; shift 2 ;;
+	--lackey-reps) lackey_reps=$2; shift 2 ;;
+	--lackey-count) lackey_count=1; shift ;;
+	--taskset) cpus=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--keep) keep=1; shift ;;
+	-h|--help) usage 0 ;;
+	*) echo "live_refbits.sh: unknown option '$1'" >&2; usage ;;
+	esac
+done
+all_modes=(native ref-off ref-on tlb tlb-obs lackey)
+declare -A want=()
+IFS=, read -r -a sel <<<"$modes"
+for m in "${sel[@]}"; do
+	case " ${all_modes[*]} " in
+	*" $m "*) want[$m]=1 ;;
+	*) echo "live_refbits.sh: unknown mode '$m' (modes: ${all_modes[*]})" >&2; exit 2 ;;
+	esac
+done
+[ -n "$lackey_reps" ] || lackey_reps=$reps
+if [ -z "${PYTHON:-}" ]; then
+	PYTHON=python3
+	[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+fi
+PYTHON=$(command -v "$PYTHON") || { echo "live_refbits.sh: no python3" >&2; exit 2; }
+PYTHON=$(readlink -f "$PYTHON")
+vms=$build/tools/vmsandbox
+work_py=$here/live_python_work.py
+pre=(timeout --kill-after=10 "$timeout_s")
+[ -n "$cpus" ] && pre+=(taskset -c "$cpus")
+export PYTHONHASHSEED=0
+
+need_vms=0
+for m in ref-off ref-on tlb tlb-obs; do
+	[ -n "${want[$m]:-}" ] && need_vms=1
+done
+if [ -n "${want[lackey]:-}" ] && ! command -v valgrind >/dev/null; then
+	echo "live_refbits.sh: valgrind is not installed (apt-get install -y valgrind), or leave lackey out: --modes ${modes//lackey/}" >&2
+	exit 2
+fi
+
+work=$(mktemp -d /tmp/vms-live-refbits.XXXXXX)
+vms_bench_traps
+vms_bench_lock live_refbits.sh
+
+# The options each mode adds to vmsandbox; the budget is appended later.
+declare -A vopts=(
+	[ref-off]="--policy clock --ref-tracking off"
+	[ref-on]="--policy clock --ref-tracking on"
+	[tlb]="--policy clock --tlb $geom"
+	[tlb-obs]="--tlb $geom"
+)
+# Report keys each mode must have (so that a vmsandbox that accepts an
+# option but does not report on it is found out at once).
+declare -A vkeys=(
+	[ref-off]=soft_faults.total
+	[ref-on]=soft_faults.total
+	[tlb]=tlb.walks
+	[tlb-obs]=tlb.walks
+)
+
+if [ "$need_vms" = 1 ]; then
+	if ! why=$(vms_probe "$vms" "$work"); then
+		echo "live_refbits.sh: $vms is not usable: $why" >&2
+		exit 2
+	fi
+	# Every sandboxed mode's options, on /bin/true, before anything is timed.
+	missing=()
+	for m in ref-off ref-on tlb tlb-obs; do
+		[ -n "${want[$m]:-}" ] || continue
+		b=(--frames 4096)
+		[ "$m" = tlb-obs ] && b=()
+		# shellcheck disable=SC2086
+		"$vms" ${vopts[$m]} "${b[@]}" --report "$work/probe.$m.json" --quiet -- /bin/true \
+			>/dev/null 2>"$work/probe.$m.err"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			missing+=("  $m: \`vmsandbox ${vopts[$m]}${b[*]:+ ${b[*]}} -- /bin/true\` exits $rc: $(head -n 1 "$work/probe.$m.err")")
+		elif [ "$(report_get "$work/probe.$m.json" "${vkeys[$m]}")" = n/a ]; then
+			missing+=("  $m: \`vmsandbox ${vopts[$m]}${b[*]:+ ${b[*]}}\` runs, but its report has no ${vkeys[$m]}")
+		fi
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "live_refbits.sh: $vms lacks what these modes need (the live --ref-tracking and --tlb of issue 5):" >&2
+		printf '%s\n' "${missing[@]}" >&2
+		echo "live_refbits.sh: nothing was run; --modes native,lackey runs the rest" >&2
+		exit 2
+	fi
+fi
+
+# The budget: PCT% of the workload's peak resident pages under vmsandbox
+# without a budget, from one untimed run (it also warms the page cache).
+peak_obs=n/a
+if [ "$need_vms" = 1 ] && [ -z "$frames" ]; then
+	"${pre[@]}" "$vms" --report "$work/calib.json" --quiet -- "$PYTHON" "$work_py" "$scale" \
+		>"$work/calib.out" 2>"$work/calib.err" 3>&- 9>&-
+	rc=$?
+	peak_obs=$(report_get "$work/calib.json" peak_resident_frames 2>/dev/null || echo n/a)
+	if [ $rc -ne 0 ] || [ "$peak_obs" = n/a ]; then
+		echo "live_refbits.sh: the calibration run (vmsandbox without --frames) failed with status $rc: $(head -n 3 "$work/calib.err")" >&2
+		exit 1
+	fi
+	frames=$(calc "$peak_obs" '*' "$(calc "$pct" / 100 %.6f)" %.0f)
+fi
+
+# The exact command of each mode, for the header and for error messages.
+declare -A cmd=()
+cmd[native]="$PYTHON $work_py $scale"
+for m in ref-off ref-on tlb; do
+	cmd[$m]="$vms ${vopts[$m]} --frames $frames --report R --quiet -- $PYTHON $work_py $scale"
+done
+cmd[tlb-obs]="$vms ${vopts[tlb-obs]} --report R --quiet -- $PYTHON $work_py $scale"
+if [ "$lackey_count" = 1 ]; then
+	cmd[lackey]="valgrind --tool=lackey --trace-mem=yes --log-fd=4 $PYTHON $work_py $scale 4>&1 >OUT | wc -l"
+else
+	cmd[lackey]="valgrind --tool=lackey --trace-mem=yes --log-file=/dev/null $PYTHON $work_py $scale"
+fi
+
+# Columns of $work/MODE.tsv: 1 wall  2 cpu  3 maxrss_mib  4 faults  5 swap_in
+# 6 evictions  7 in_fault_s  8 soft total  9 reference  10 tlb  11 wss
+# 12 soft unmaps  13 soft-fault time  14 tlb accesses  15 tlb misses (L1)
+# 16 tlb walks  17 misses_per_s  18 misses_per_minstr  19 trace lines (lackey)
+failed=0
+ref_out=
+ref_mode=
+run_mode() {
+	local mode=$1 rep=$2 out r v lines=n/a
+	out=$work/$mode.$rep.out
+	r=$work/$mode.$rep.json
+	case $mode in
+	native) launch "" "$out" "$PYTHON" "$work_py" "$scale" ;;
+	ref-off|ref-on|tlb)
+		# shellcheck disable=SC2086
+		launch "" "$out" "$vms" ${vopts[$mode]} --frames "$frames" --report "$r" --quiet -- \
+			"$PYTHON" "$work_py" "$scale" ;;
+	tlb-obs)
+		# shellcheck disable=SC2086
+		launch "" "$out" "$vms" ${vopts[$mode]} --report "$r" --quiet -- \
+			"$PYTHON" "$work_py" "$scale" ;;
+	lackey)
+		if [ "$lackey_count" = 1 ]; then
+			# The trace (valgrind's log) goes down a pipe to wc -l; the
+			# program's stdout to $out as in every other mode.
+			# shellcheck disable=SC2016
+			launch "" "$out" bash -c 'set -o pipefail; exec 3>&1; valgrind --tool=lackey --trace-mem=yes --log-fd=4 "$@" 4>&1 1>&3 3>&- | wc -l >"$0"' \
+				"$out.lines" "$PYTHON" "$work_py" "$scale"
+			lines=$(cat "$out.lines" 2>/dev/null || echo n/a)
+		else
+			launch "" "$out" valgrind --tool=lackey --trace-mem=yes --log-file=/dev/null \
+				"$PYTHON" "$work_py" "$scale"
+		fi ;;
+	esac
+	if [ "$rc" -ne 0 ]; then
+		echo "live_refbits.sh: $mode run $rep failed with status $rc: $(head -n 3 "$out.err")" >&2
+		echo "  command: ${cmd[$mode]}" >&2
+		failed=1
+		return
+	fi
+	if [ -z "$ref_out" ]; then
+		ref_out=$out
+		ref_mode=$mode
+	elif ! cmp -s "$out" "$ref_out"; then
+		echo "live_refbits.sh: $mode run $rep printed something else than the $ref_mode run:" >&2
+		echo "  command: ${cmd[$mode]}" >&2
+		diff "$ref_out" "$out" | head -n 5 >&2
+		failed=1
+		return
+	fi
+	case $mode in
+	native|lackey) v=(n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a) ;;
+	*)
+		mapfile -t v < <(report_get "$r" faults.total faults.swap_in evictions time.in_fault_s \
+			soft_faults.total soft_faults.reference soft_faults.tlb soft_faults.wss \
+			soft_faults.soft_unmaps soft_faults.time_s tlb.accesses tlb.misses tlb.walks \
+			tlb.misses_per_s tlb.misses_per_minstr)
+		if [ "${#v[@]}" -ne 15 ]; then
+			echo "live_refbits.sh: $mode run $rep: no usable report in $r" >&2
+			failed=1
+			return
+		fi ;;
+	esac
+	echo "$wall $cpu $(calc "$maxrss_kb" / 1024 %.0f) ${v[*]} $lines" >>"$work/$mode.tsv"
+}
+
+cols=()
+for m in "${all_modes[@]}"; do
+	[ -n "${want[$m]:-}" ] && cols+=("$m")
+done
+echo "== live_refbits: reference bits and the live TLB model against lackey; $reps runs each (lackey $lackey_reps), interleaved"
+echo "   workload: $PYTHON $work_py $scale"
+if [ "$need_vms" = 1 ]; then
+	if [ "$peak_obs" != n/a ]; then
+		echo "   budget:   --frames $frames = $pct% of $peak_obs pages, the peak resident under vmsandbox without --frames"
+	else
+		echo "   budget:   --frames $frames (given)"
+	fi
+fi
+for m in "${cols[@]}"; do
+	printf '   %-8s %s\n' "$m" "${cmd[$m]}"
+done
+
+for rep in $(seq 1 "$reps"); do
+	for m in "${cols[@]}"; do
+		[ "$m" = lackey ] && [ "$rep" -gt "$lackey_reps" ] && continue
+		run_mode "$m" "$rep"
+	done
+done
+
+# big: counts of 10^5 and more as integers (median and minimum print %.6g).
+big() {
+	awk '{ if ($1 ~ /^[0-9.e+-]+$/ && ($1 >= 1e5 || $1 <= -1e5)) printf "%.0f\n", $1; else print $1 }'
+}
+# col MODE N [median|minimum]
+col() {
+	if [ -f "$work/$1.tsv" ]; then
+		awk -v n="$2" '{ print $n }' "$work/$1.tsv" | "${3:-median}" | big
+	else
+		echo n/a
+	fi
+}
+line() {
+	local label=$1 n=$2 how=${3:-median} m vals=()
+	for m in "${cols[@]}"; do
+		vals+=("$(col "$m" "$n" "$how")")
+	done
+	row "$label" "${vals[@]}"
+}
+# ratio_line LABEL N HOW NUM DEN: the ratio of column N's HOW (median or
+# minimum) of mode NUM to mode DEN, per column; "." stands for the column's
+# own mode (". native": this / native; "lackey .": lackey / this).
+ratio_line() {
+	local label=$1 n=$2 how=$3 num=$4 den=$5 m a b vals=()
+	for m in "${cols[@]}"; do
+		a=$num; [ "$a" = . ] && a=$m
+		b=$den; [ "$b" = . ] && b=$m
+		if [ "$a" = "$b" ]; then
+			vals+=("")
+		else
+			vals+=("$(calc "$(col "$a" "$n" "$how")" / "$(col "$b" "$n" "$how")" %.4g | big)")
+		fi
+	done
+	row "$label" "${vals[@]}"
+}
+echo
+row "" "${cols[@]}"
+line "wall time, s (median)" 1
+line "wall time, s (min)" 1 minimum
+[ -n "${want[native]:-}" ] && ratio_line "  / native (median)" 1 median . native
+[ -n "${want[native]:-}" ] && ratio_line "  / native (min)" 1 minimum . native
+[ -n "${want[lackey]:-}" ] && ratio_line "lackey / this, wall (median)" 1 median lackey .
+[ -n "${want[lackey]:-}" ] && ratio_line "lackey / this, wall (min)" 1 minimum lackey .
+line "CPU time, s (user+sys, all procs)" 2
+line "max RSS, MiB" 3
+line "faults (report)" 4
+line "  swap-in" 5
+line "evictions" 6
+line "time in fault handling, s" 7
+line "soft faults" 8
+line "  reference" 9
+line "  tlb" 10
+line "  wss" 11
+line "soft unmaps" 12
+line "time in soft faults, s" 13
+line "TLB accesses (report)" 14
+line "TLB L1 misses" 15
+line "TLB walks" 16
+line "TLB L1 misses per s" 17
+line "TLB L1 misses per M instructions" 18
+[ "$lackey_count" = 1 ] && line "trace lines (lackey)" 19
+echo
+if [ -n "${want[lackey]:-}" ] && [ -n "${want[tlb]:-}" ]; then
+	l=$(col lackey 1)
+	t=$(col tlb 1)
+	echo "lackey / tlb ($geom, --frames $frames), median wall: $(calc "$l" / "$t" %.3g) (goal >= 10)"
+	t=$(col tlb-obs 1)
+	[ -n "${want[tlb-obs]:-}" ] && echo "lackey / tlb-obs ($geom, no --frames), median wall: $(calc "$l" / "$t" %.3g)"
+fi
+for m in ref-off ref-on tlb tlb-obs; do
+	[ -f "$work/$m.1.json" ] || continue
+	mapfile -t v < <(report_get "$work/$m.1.json" ref_tracking.mode ref_tracking.fault_around tlb.counters)
+	printf '%s: ref_tracking.mode %s, fault-around %s' "$m" "${v[0]}" "${v[1]}"
+	[ "${v[2]}" != n/a ] && printf ', TLB counters: %s' "${v[2]}"
+	printf '\n'
+done
+echo "Soft faults and TLB figures are from vmsandbox's reports (medians); lackey's"
+echo "max RSS is valgrind's.  A run whose output differs from the first run's fails."
+exit "$failed"
