@@ -73,7 +73,10 @@ if [ -n "$left" ]; then
 elif grep -q MISMATCH "$err"; then
 	vms_fail "kill: the program ran on after vmsandbox died and read wrong memory:"
 	grep MISMATCH "$err" | head -n 3 | sed 's/^/  | /'
-elif [ "$(grep -c '^pass ' "$out")" -gt $((passes_at_kill + 1)) ]; then
+# A pass or two may be printed between the count and the kill landing on a
+# loaded machine (seen: +2 with load 6 in the harness self-test); a program
+# that ran on would print dozens.
+elif [ "$(grep -c '^pass ' "$out")" -gt $((passes_at_kill + 3)) ]; then
 	vms_fail "kill: the program kept running after vmsandbox died ($passes_at_kill passes at the kill, $(grep -c '^pass ' "$out") in the end)"
 else
 	vms_pass "kill: the program died with vmsandbox"
