@@ -23,6 +23,13 @@ minimum() {
 		END { if (NR == 0) print "n/a" }'
 }
 
+# maximum: the largest of the numbers on stdin ("n/a" lines ignored).
+maximum() {
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
+		{ v = $1 }
+		END { if (NR == 0) print "n/a"; else printf "%.6g\n", v }'
+}
+
 # calc A OP B [FMT]: A OP B for OP in / - *, formatted with FMT (printf,
 # default %.4g); "n/a" if A or B is n/a, "-" for a division by zero or
 # when A or B is "-".

@@ -271,7 +271,7 @@ done
 big() {
 	awk '{ if ($1 ~ /^[0-9.e+-]+$/ && ($1 >= 1e5 || $1 <= -1e5)) printf "%.0f\n", $1; else print $1 }'
 }
-# col MODE N [median|minimum]
+# col MODE N [median|minimum|maximum]
 col() {
 	if [ -f "$work/$1.tsv" ]; then
 		awk -v n="$2" '{ print $n }' "$work/$1.tsv" | "${3:-median}" | big
@@ -306,6 +306,7 @@ echo
 row "" "${cols[@]}"
 line "wall time, s (median)" 1
 line "wall time, s (min)" 1 minimum
+line "wall time, s (max)" 1 maximum
 [ -n "${want[native]:-}" ] && ratio_line "  / native (median)" 1 median . native
 [ -n "${want[native]:-}" ] && ratio_line "  / native (min)" 1 minimum . native
 [ -n "${want[lackey]:-}" ] && ratio_line "lackey / this, wall (median)" 1 median lackey .
@@ -324,6 +325,8 @@ line "soft unmaps" 12
 line "time in soft faults, s" 13
 line "TLB accesses (report)" 14
 line "TLB L1 misses" 15
+line "  min" 15 minimum
+line "  max" 15 maximum
 line "TLB walks" 16
 line "TLB L1 misses per s" 17
 line "TLB L1 misses per M instructions" 18
@@ -343,6 +346,7 @@ for m in ref-off ref-on tlb tlb-obs; do
 	[ "${v[2]}" != n/a ] && printf ', TLB counters: %s' "${v[2]}"
 	printf '\n'
 done
-echo "Soft faults and TLB figures are from vmsandbox's reports (medians); lackey's"
-echo "max RSS is valgrind's.  A run whose output differs from the first run's fails."
+echo "Counts are medians of vmsandbox's reports, each row on its own (so one column's"
+echo "figures may come from different runs); lackey's max RSS is valgrind's.  A run"
+echo "whose output differs from the first run's fails."
 exit "$failed"
