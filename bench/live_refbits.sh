@@ -256,7 +256,9 @@ cols=()
 for m in "${all_modes[@]}"; do
 	[ -n "${want[$m]:-}" ] && cols+=("$m")
 done
-echo "== live_refbits: reference bits and the live TLB model against lackey; $reps runs each (lackey $lackey_reps), interleaved"
+lk=
+[ -n "${want[lackey]:-}" ] && [ "$lackey_reps" != "$reps" ] && lk=" (lackey $lackey_reps)"
+echo "== live_refbits: reference bits and the live TLB model against lackey; $reps runs each$lk, interleaved"
 echo "   workload: $PYTHON $work_py $scale"
 if [ "$need_vms" = 1 ]; then
 	if [ "$peak_obs" != n/a ]; then
