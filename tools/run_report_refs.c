@@ -101,10 +101,25 @@ void vms_report_counters_why(const struct vms_pager *pg, char *buf, size_t len)
 					      "virtual PMU)" : "");
 }
 
-static void wss_json(struct vms_json *j, const struct vms_pager *pg)
+/* The largest and the mean of the working-set samples. */
+static void wss_stats(const struct vms_pager *pg, uint64_t *ret_peak, double *ret_mean)
 {
 	uint64_t peak = 0;
 	double sum = 0;
+
+	for (size_t i = 0; i < pg->nr_wss; i++) {
+		if (pg->wss[i].pages > peak)
+			peak = pg->wss[i].pages;
+		sum += (double)pg->wss[i].pages;
+	}
+	*ret_peak = peak;
+	*ret_mean = pg->nr_wss ? sum / (double)pg->nr_wss : 0;
+}
+
+static void wss_json(struct vms_json *j, const struct vms_pager *pg)
+{
+	uint64_t peak;
+	double mean;
 
 	vms_json_key(j, "wss");
 	if (!pg->cfg.wss_interval_ns) {
@@ -120,13 +135,11 @@ static void wss_json(struct vms_json *j, const struct vms_pager *pg)
 		vms_json_kv_double(j, "t_s", pg->wss[i].t_s);
 		vms_json_kv_u64(j, "pages", pg->wss[i].pages);
 		vms_json_end_object(j);
-		if (pg->wss[i].pages > peak)
-			peak = pg->wss[i].pages;
-		sum += (double)pg->wss[i].pages;
 	}
 	vms_json_end_array(j);
+	wss_stats(pg, &peak, &mean);
 	vms_json_kv_u64(j, "peak_pages", peak);
-	vms_json_kv_double(j, "mean_pages", pg->nr_wss ? sum / (double)pg->nr_wss : 0);
+	vms_json_kv_double(j, "mean_pages", mean);
 	vms_json_end_object(j);
 }
 
@@ -197,16 +210,13 @@ void vms_report_refs_summary(FILE *out, const struct vms_pager *pg,
 		}
 	}
 	if (pg->cfg.wss_interval_ns && pg->nr_wss) {
-		uint64_t peak = 0;
-		double sum = 0;
+		uint64_t peak;
+		double mean;
 
-		for (size_t i = 0; i < pg->nr_wss; i++) {
-			peak = pg->wss[i].pages > peak ? pg->wss[i].pages : peak;
-			sum += (double)pg->wss[i].pages;
-		}
+		wss_stats(pg, &peak, &mean);
 		fprintf(out, "  working set:     %zu samples every %.3f s: mean %.0f pages, peak "
 			"%llu pages (%.1f MiB)\n", pg->nr_wss, (double)pg->cfg.wss_interval_ns / 1e9,
-			sum / (double)pg->nr_wss, (unsigned long long)peak,
+			mean, (unsigned long long)peak,
 			(double)peak * 4096 / (1024.0 * 1024.0));
 	}
 }

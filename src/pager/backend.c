@@ -29,20 +29,12 @@
 #include <sys/socket.h>
 
 #include "pager.h"
-#include "procmem.h"
 #include "uffd.h"
 
 bool vms_stash_contains(const struct vms_proc *p, uint64_t addr)
 {
 	return p->stash_addr && addr >= p->stash_addr &&
 	       addr < p->stash_addr + (uint64_t)VMS_STASH_PAGES * VMS_PAGE;
-}
-
-static int memfd(struct vms_proc *p)
-{
-	if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
-		p->memfd = -1;
-	return p->memfd;
 }
 
 static bool batch_has(const struct vms_drop_batch *b, uint64_t addr)
@@ -261,7 +253,7 @@ static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 	struct vms_pager *pg = ctx;
 	struct vms_proc *p = as->owner;
 	uint64_t addr = (uint64_t)vpn * VMS_PAGE;
-	int r, fd, parked;
+	int r, parked;
 
 	if (p->gone)
 		return -EAGAIN;
@@ -292,8 +284,7 @@ static int take_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 	r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
 	if (r < 0)
 		return classify_to_retry(pg, p, r);
-	fd = memfd(p);
-	r = fd < 0 ? -ESRCH : vms_procmem_pread(fd, addr, buf, VMS_PAGE);
+	r = vms_proc_read_page(p, addr, buf);
 	/* A soft unmap in flight: the agent has moved the page already. */
 	if (r == -EIO && parked == 2)
 		r = vms_park_read_slot(pg, p, frame_of(as, vpn), buf);
@@ -361,14 +352,11 @@ static int peek_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 {
 	struct vms_proc *p = as->owner;
 	uint64_t addr = (uint64_t)vpn * VMS_PAGE;
-	int fd = memfd(p), r;
+	int r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
 
-	if (fd < 0)
-		return -ESRCH;
-	r = vms_uffd_writeprotect(p->uffd, addr, VMS_PAGE, true, false);
 	if (r < 0)
 		return r;
-	return vms_procmem_pread(fd, addr, buf, VMS_PAGE);
+	return vms_proc_read_page(p, addr, buf);
 }
 
 const struct vms_mm_backend vms_pager_backend_ops = {

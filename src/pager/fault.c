@@ -224,12 +224,8 @@ static bool bytes_of(struct vms_pager *pg, struct vms_proc *q, vms_vpn_t vpn, ui
 			memcpy(buf, f->data, VMS_PAGE);
 		return true;
 	}
-	if (q->memfd < 0 && vms_procmem_open(q->pid, &q->memfd) < 0) {
-		q->memfd = -1;
-		return false;
-	}
 	(void)pg;
-	return vms_procmem_pread(q->memfd, page_addr(vpn), buf, VMS_PAGE) == 0;
+	return vms_proc_read_page(q, page_addr(vpn), buf) == 0;
 }
 
 /*
@@ -348,7 +344,8 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
  * from its slot, write-protected if clean with a valid swap copy, as a
  * swap-in would be.  Returns 1 if the page is not parked.
  */
-static int soft_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write)
+static int soft_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, vms_frame_t f,
+		      bool write)
 {
 	enum vms_park_reason why = VMS_PARK_FOR_REF;
 	struct vms_ref_result res;
@@ -359,8 +356,7 @@ static int soft_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, b
 
 	if (drops_blocked(pg, p))
 		return -EAGAIN;
-	r = vms_park_claim(pg, p, vpn, pg->page, &why);
-
+	r = vms_park_claim(pg, p, vpn, f, pg->page, &why);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 	r = reference(pg, p, vpn, write, &res);
@@ -401,13 +397,6 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	if (vms_drop_pending(p, addr & ~(uint64_t)(VMS_PAGE - 1)) ||
 	    vms_park_inflight(p, addr & ~(uint64_t)(VMS_PAGE - 1)))
 		return -EAGAIN;
-	if (!(flags & VMS_QF_ADOPT)) {
-		const struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
-
-		if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT &&
-		    vms_frame_shared(vms_mm_frames(pg->mm), (vms_frame_t)pte->payload))
-			return fill_from_sharer(pg, p, vpn);
-	}
 	/* Dirty-bit emulation costs a second fault for every page read in and
 	 * then written.  When most clean swap-ins are written soon after (a
 	 * refcounting interpreter writes whatever it reads), it costs more than
@@ -417,9 +406,19 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	    pg->st.wp_faults * 4 > pg->st.swapins_clean * 3)
 		write = true;
 	if (!(flags & VMS_QF_ADOPT)) {
-		r = soft_fault(pg, p, vpn, write);
-		if (r <= 0)
-			return r;
+		/* A missing page the engine counts resident: its frame is
+		 * shared since a fork, or the page is soft-unmapped. */
+		const struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
+
+		if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT) {
+			vms_frame_t f = (vms_frame_t)pte->payload;
+
+			if (vms_frame_shared(vms_mm_frames(pg->mm), f))
+				return fill_from_sharer(pg, p, vpn);
+			r = soft_fault(pg, p, vpn, f, write);
+			if (r <= 0)
+				return r;
+		}
 	}
 	r = reference(pg, p, vpn, write || (flags & VMS_QF_ADOPT), &res);
 	if (r < 0) {

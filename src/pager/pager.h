@@ -355,6 +355,10 @@ void vms_proc_maybe_welcome(struct vms_pager *pg, struct vms_proc *p);
 int vms_proc_hello(struct vms_pager *pg, struct vms_proc *p);
 void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd);
 void vms_proc_learn_pid(struct vms_pager *pg, struct vms_proc *p, pid_t tid);
+/* One page of p's memory at addr, through /proc/PID/mem (opened on first
+ * use): 0, -ESRCH if it cannot be opened, or the read's error (-EIO for a
+ * page missing in registered memory, or a process without mm). */
+int vms_proc_read_page(struct vms_proc *p, uint64_t addr, void *buf);
 /* parent has a fork child that has neither faulted nor said hello yet. */
 bool vms_proc_has_unnamed_child(struct vms_pager *pg, const struct vms_proc *parent);
 /* A thread of a process without a shim made an intercepted call. */
@@ -394,12 +398,12 @@ int vms_park_init(struct vms_pager *pg);
 void vms_park_fini(struct vms_pager *pg);
 /* Soft-unmaps the page in frame f (queued until the loop's end). */
 void vms_park_page(struct vms_pager *pg, vms_frame_t f, enum vms_park_reason why);
-/* A missing fault at vpn of p: if its page is parked, reads the slot into
+/* A missing fault at vpn of p, resident in frame f: if its page is parked, reads the slot into
  * buf, takes the page out of the park and returns 1 (the caller references
  * and fills it); 0 if it is not parked; -EAGAIN while a request for it is
  * in flight (the fault may be older than the move); < 0 fatal. */
-int vms_park_claim(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, void *buf,
-		   enum vms_park_reason *ret_reason);
+int vms_park_claim(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, vms_frame_t f,
+		   void *buf, enum vms_park_reason *ret_reason);
 int vms_park_read_slot(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf);
 /* After every reference the engine saw: window, TLB, working set, trace. */
 void vms_park_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bool write,

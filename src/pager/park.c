@@ -43,7 +43,6 @@
 #include <sys/socket.h>
 
 #include "pager.h"
-#include "procmem.h"
 #include "uffd.h"
 
 /* Pages in the hit window of LRU-like policies: a fraction of the budget. */
@@ -289,28 +288,20 @@ bool vms_park_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64
 	return false;
 }
 
-int vms_park_claim(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, void *buf,
-		   enum vms_park_reason *ret_reason)
+int vms_park_claim(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, vms_frame_t f,
+		   void *buf, enum vms_park_reason *ret_reason)
 {
-	const struct vms_pte *pte;
 	struct vms_park_rec *rec;
-	vms_frame_t f;
 	int r;
 
 	if (!pg->park)
 		return 0;
-	pte = vms_pt_lookup(&p->as->pt, vpn);
-	if (!pte || vms_pte_state(pte) != VMS_PTE_RESIDENT)
-		return 0;
-	f = (vms_frame_t)pte->payload;
 	rec = &pg->park[f];
 	if (rec->as_id != p->as->id || rec->state == VMS_PARK_NONE || rec->state == VMS_PARK_QUEUED)
 		return 0;
 	if (rec->state == VMS_PARK_SENT)
 		return -EAGAIN;   /* the fault may be older than the move: the reply says */
-	if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
-		p->memfd = -1;
-	r = p->memfd < 0 ? -ESRCH : vms_procmem_pread(p->memfd, slot_addr(p, f), buf, VMS_PAGE);
+	r = vms_park_read_slot(pg, p, f, buf);
 	if (r < 0) {
 		vms_pager_fatal(pg, r, "cannot read back soft-unmapped page 0x%llx of process %d (%s)",
 				(unsigned long long)vpn * VMS_PAGE, (int)p->pid, p->comm);
@@ -342,9 +333,7 @@ int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, v
 	case VMS_PARK_PARKED:
 		if (!buf)
 			return 1;
-		if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
-			p->memfd = -1;
-		r = p->memfd < 0 ? -ESRCH : vms_procmem_pread(p->memfd, slot_addr(p, f), buf, VMS_PAGE);
+		r = vms_park_read_slot(pg, p, f, buf);
 		/* A process exiting has no mm to read: as for a page in the
 		 * process (backend.c), the fault is retried once it is gone. */
 		if (r == -EIO || r == -ESRCH)
@@ -359,11 +348,9 @@ int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, v
 int vms_park_read_slot(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf)
 {
 	(void)pg;
-	if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
-		p->memfd = -1;
-	if (!p->park_addr || p->memfd < 0)
+	if (!p->park_addr)
 		return -EIO;
-	return vms_procmem_pread(p->memfd, slot_addr(p, f), buf, VMS_PAGE);
+	return vms_proc_read_page(p, slot_addr(p, f), buf);
 }
 
 void vms_park_frame_freed(void *ctx, vms_frame_t f)

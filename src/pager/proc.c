@@ -410,6 +410,15 @@ static void record(struct vms_pager *pg, const struct vms_proc *p)
 	r->nr_brks = p->nr_brks;
 }
 
+int vms_proc_read_page(struct vms_proc *p, uint64_t addr, void *buf)
+{
+	if (p->memfd < 0 && vms_procmem_open(p->pid, &p->memfd) < 0)
+		p->memfd = -1;
+	if (p->memfd < 0)
+		return -ESRCH;
+	return vms_procmem_pread(p->memfd, addr, buf, VMS_PAGE);
+}
+
 void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 {
 	struct vms_proc **pp;

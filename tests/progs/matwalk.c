@@ -29,6 +29,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "progargs.h"
+
 #define PROG "matwalk"
 
 static void usage(FILE *f)
@@ -40,18 +42,7 @@ static void usage(FILE *f)
 
 static unsigned long parse_num(const char *s, const char *what, unsigned long min, unsigned long max)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "%s: %s must be a number from %lu to %lu, not '%s'\n", PROG, what,
-			min, max, s);
-		usage(stderr);
-		exit(2);
-	}
-	return v;
+	return prog_parse_num(PROG, usage, s, what, min, max);
 }
 
 static uint64_t *map_matrix(uint64_t n, const char *what)

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "pattern.h"
+#include "progargs.h"
 
 #define PROG "threads_pattern"
 #define CHUNK_PAGES 256u          /* 1 MiB: the unit of malloc mode and of addressing */
@@ -374,18 +375,7 @@ static void usage(FILE *out)
 
 static unsigned long parse_num(const char *s, const char *what, unsigned long min, unsigned long max)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "%s: %s must be a number from %lu to %lu, not '%s'\n", PROG, what,
-			min, max, s);
-		usage(stderr);
-		exit(2);
-	}
-	return v;
+	return prog_parse_num(PROG, usage, s, what, min, max);
 }
 
 int main(int argc, char **argv)
