@@ -22,25 +22,9 @@
 # side but not compared: a trace has no page contents, so replay cannot
 # tell a swap-in from a same-filled page.
 import argparse
-import json
 import sys
 
-
-def num(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def load(path, what, fails):
-    try:
-        with open(path) as f:
-            r = json.load(f)
-    except (OSError, ValueError) as e:
-        fails.append("%s %s: %s" % (what, path, e))
-        return None
-    if not isinstance(r, dict):
-        fails.append("%s %s is not a JSON object" % (what, path))
-        return None
-    return r
+from jsonload import load_object as load, num
 
 
 def main():

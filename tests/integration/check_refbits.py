@@ -18,26 +18,17 @@
 #   soft_faults.reference == 0    for fifo and for clock with tracking off
 #   S(clock, off) >= C * S(fifo)  without the bits, clock is FIFO again
 import argparse
-import json
 import sys
+
+from jsonload import load_object, num
 
 POLICIES = ("fifo", "clock", "lru", "arc", "clock")
 LABELS = ("fifo", "clock", "lru", "arc", "clock --ref-tracking off")
 
 
-def num(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def load(path, label, fails):
-    try:
-        with open(path) as f:
-            r = json.load(f)
-    except (OSError, ValueError) as e:
-        fails.append("%s: report %s: %s" % (label, path, e))
-        return None
-    if not isinstance(r, dict):
-        fails.append("%s: report %s is not a JSON object" % (label, path))
+    r = load_object(path, "%s: report" % label, fails)
+    if r is None:
         return None
     missing = [k for k in ("frames", "policy", "exit_status", "peak_resident_frames", "faults",
                            "evictions", "soft_faults", "tlb", "wss", "swap") if k not in r]
