@@ -34,20 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mix64.h"
+
 #define PAGE_BYTES 4096u
 #define WORDS_PER_PAGE (PAGE_BYTES / sizeof(uint64_t))
 #define MAX_FORKS 1000
-
-static uint64_t mix64(uint64_t x)
-{
-	/* splitmix64's finaliser: a bijection with good avalanche. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
 
 /* Word i of page vpn: per 8-word record a pointer-like word, two small
  * numbers, a pseudo-random word, a tag and three zeros (as live_thrash). */

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mix64.h"
+
 #define PAGE_BYTES 4096u
 #define WORDS_PER_PAGE (PAGE_BYTES / sizeof(uint64_t))
 #define WORDS_PER_RECORD 8u
@@ -73,17 +75,6 @@ struct phase_mark {
 	long majflt;
 	long minflt;
 };
-
-static uint64_t mix64(uint64_t x)
-{
-	/* splitmix64's finaliser: a bijection with good avalanche. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
 
 static uint64_t rng_next(uint64_t *state)
 {
