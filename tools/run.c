@@ -130,6 +130,9 @@ int vms_run_main(struct vms_run_options *opts)
 	cfg.ref_tracking = opts->ref_tracking;
 	cfg.tlb = opts->tlb_geom;
 	cfg.wss_interval_ns = opts->wss_interval_ns;
+	cfg.overcommit = opts->overcommit;
+	cfg.commit_limit_bytes = opts->commit_limit_bytes;
+	cfg.oom_pause = opts->oom_pause;
 	if (opts->trace_path) {
 		cfg.trace_file = fopen(opts->trace_path, "we");
 		if (!cfg.trace_file) {

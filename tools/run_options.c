@@ -27,6 +27,9 @@ enum {
 	OPT_REF_TRACKING,
 	OPT_WSS_INTERVAL,
 	OPT_TRACE,
+	OPT_OVERCOMMIT,
+	OPT_COMMIT_LIMIT,
+	OPT_OOM_POLICY,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +47,9 @@ static const struct option long_options[] = {
 	{ "ref-tracking", required_argument, NULL, OPT_REF_TRACKING },
 	{ "wss-interval", required_argument, NULL, OPT_WSS_INTERVAL },
 	{ "trace",    required_argument, NULL, OPT_TRACE },
+	{ "overcommit", required_argument, NULL, OPT_OVERCOMMIT },
+	{ "commit-limit", required_argument, NULL, OPT_COMMIT_LIMIT },
+	{ "oom-policy", required_argument, NULL, OPT_OOM_POLICY },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -96,6 +102,15 @@ void vms_run_usage(FILE *out)
 	      "                         report, by soft-unmapping every page each interval\n"
 	      "      --trace FILE       record the references the pager saw (binary trace,\n"
 	      "                         for 'vmsandbox replay')\n"
+	      "      --overcommit MODE  heuristic (default): refuse one allocation larger\n"
+	      "                         than frames + swap; always: refuse nothing; never:\n"
+	      "                         anonymous mmap, brk, mremap, mprotect and fork fail\n"
+	      "                         with ENOMEM beyond the commit limit\n"
+	      "      --commit-limit SIZE  the tree's commit limit with --overcommit never\n"
+	      "                         (default: half the frames + the swap size)\n"
+	      "      --oom-policy P     when frames and swap are full: kill (default: SIGKILL\n"
+	      "                         the process with the highest badness) or pause (stop\n"
+	      "                         the tree and say how to attach a debugger)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
 	      "\n"
@@ -279,6 +294,31 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 	case OPT_TRACE:
 		opts->trace_path = optarg;
 		break;
+	case OPT_OVERCOMMIT:
+		if (strcmp(optarg, "heuristic") == 0)
+			opts->overcommit = VMS_OVERCOMMIT_HEURISTIC;
+		else if (strcmp(optarg, "always") == 0)
+			opts->overcommit = VMS_OVERCOMMIT_ALWAYS;
+		else if (strcmp(optarg, "never") == 0)
+			opts->overcommit = VMS_OVERCOMMIT_NEVER;
+		else
+			return usage_error(err, "--overcommit needs heuristic, always or never "
+					   "(vm.overcommit_memory 0, 1, 2), not '%s'", optarg);
+		break;
+	case OPT_COMMIT_LIMIT:
+		if (!vms_parse_size(optarg, &opts->commit_limit_bytes) ||
+		    opts->commit_limit_bytes < PAGE_BYTES)
+			return usage_error(err, "--commit-limit needs a size of at least 4K "
+					   "(e.g. 256M), not '%s'", optarg);
+		break;
+	case OPT_OOM_POLICY:
+		if (strcmp(optarg, "kill") == 0)
+			opts->oom_pause = false;
+		else if (strcmp(optarg, "pause") == 0)
+			opts->oom_pause = true;
+		else
+			return usage_error(err, "--oom-policy needs kill or pause, not '%s'", optarg);
+		break;
 	case OPT_SEED:
 		if (!vms_parse_u64(optarg, &opts->seed))
 			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);
@@ -342,6 +382,15 @@ int vms_run_parse(int argc, char **argv, struct vms_run_options *opts, bool *ret
 	if (opts->frames > UINT32_MAX)
 		return usage_error(err, "a budget of %" PRIu64 " frames is more than the %" PRIu32
 				   " frames (16 TiB) vmsandbox can manage", opts->frames, UINT32_MAX);
+	if (opts->commit_limit_bytes && opts->overcommit != VMS_OVERCOMMIT_NEVER)
+		return usage_error(err, "--commit-limit applies to --overcommit never only (as "
+				   "vm.overcommit_kbytes does to vm.overcommit_memory=2)");
+	if (opts->overcommit == VMS_OVERCOMMIT_NEVER && !opts->commit_limit_bytes &&
+	    (opts->swap_bytes == VMS_RUN_SWAP_UNLIMITED || !opts->frames))
+		return usage_error(err, "--overcommit never needs a commit limit: give "
+				   "--commit-limit SIZE, or --frames and a finite --swap SIZE|none "
+				   "(the default limit is half the frames plus the swap, as the "
+				   "kernel's with vm.overcommit_ratio=50)");
 	if (optind >= argc)
 		return usage_error(err, "missing a subcommand or a program to run");
 	opts->argv = argv + optind;

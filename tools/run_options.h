@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vmsandbox/oom.h"
 #include "vmsandbox/tlb.h"
 
 #define VMS_EXIT_USAGE     2
@@ -40,6 +41,9 @@ struct vms_run_options {
 	struct vms_tlb_geom tlb_geom;
 	uint64_t wss_interval_ns;   /* --wss-interval, 0: none */
 	const char *trace_path;     /* --trace FILE, NULL: none */
+	enum vms_overcommit overcommit; /* --overcommit (docs/oom.md) */
+	uint64_t commit_limit_bytes; /* --commit-limit, 0: the default (never mode only) */
+	bool oom_pause;             /* --oom-policy pause: stop the tree instead of a kill */
 	char **argv;                /* the program and its arguments (points into main's argv) */
 	char *program_path;         /* argv[0] resolved through PATH, malloc'd */
 };

@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "run.h"
+#include "run_report_oom.h"
 #include "run_report_refs.h"
 #include "vmsandbox/compress.h"
 
@@ -42,6 +43,8 @@ static const char *outcome(const struct vms_pager *pg)
 {
 	if (pg->fatal)
 		return "killed_by_vmsandbox";
+	if (WIFSIGNALED(pg->child_status) && vms_report_oom_killed_program(pg))
+		return "killed_by_oom";
 	if (WIFSIGNALED(pg->child_status))
 		return "signaled";
 	return "exited";
@@ -116,8 +119,9 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 	if (pg->fatal)
 		fprintf(out, "was killed by vmsandbox (%s)", pg->fatal_msg);
 	else if (WIFSIGNALED(pg->child_status))
-		fprintf(out, "was killed by signal %d (%s)", WTERMSIG(pg->child_status),
-			strsignal(WTERMSIG(pg->child_status)));
+		fprintf(out, "was killed by signal %d (%s)%s", WTERMSIG(pg->child_status),
+			strsignal(WTERMSIG(pg->child_status)),
+			vms_report_oom_killed_program(pg) ? " by vmsandbox's OOM killer" : "");
 	else
 		fprintf(out, "exited with status %d", WEXITSTATUS(pg->child_status));
 	fprintf(out, " after %.2f s\n", f.wall_s);
@@ -147,6 +151,7 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 	else
 		fprintf(out, ", all same-filled\n");
 	vms_report_refs_summary(out, pg, opts, f.wall_s);
+	vms_report_oom_summary(out, pg);
 	fprintf(out, "  time in faults:  %.3f s of %.2f s wall (%.0f%%)\n", f.fault_s, f.wall_s,
 		f.wall_s > 0 ? 100.0 * f.fault_s / f.wall_s : 0.0);
 	fprintf(out, "  processes:       %llu (at most %u at once)",
@@ -312,6 +317,7 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_json_end_object(&j);
 
 	vms_report_refs_json(&j, pg, opts, f.wall_s);
+	vms_report_oom_json(&j, pg);
 
 	vms_json_key(&j, "interception");
 	vms_json_begin_object(&j);

@@ -35,7 +35,7 @@ static int has_cap_sys_admin(void)
 	return (strtoull(p + 7, NULL, 16) >> 21) & 1;
 }
 
-int vms_seccomp_install(int *ret_fd)
+int vms_seccomp_install(int *ret_fd, bool trap_commit)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r, fd;
@@ -71,6 +71,15 @@ int vms_seccomp_install(int *ret_fd)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fork), 0);
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* --overcommit never: the calls that can grow what is committed
+	 * without a new mapping (src/pager/commit.c).  Not otherwise: glibc's
+	 * arenas and thread stacks mprotect often, and a notification costs
+	 * 5-40 us. */
+	if (r == 0 && trap_commit)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mprotect), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE, PROT_WRITE));
+	if (r == 0 && trap_commit)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mremap), 0);
 	if (r == 0)
 		r = seccomp_load(ctx);
 	if (r == 0) {

@@ -12,15 +12,17 @@
 #define VMSANDBOX_OS_FILTER_H
 
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
  * Builds the filter and installs it on the calling thread (the child
  * between fork and exec), returning the listener fd through *ret_fd.
  * Sets no_new_privs only when the caller lacks CAP_SYS_ADMIN (a root
- * vmsandbox keeps setuid programs working).  0 or -errno.
+ * vmsandbox keeps setuid programs working).  trap_commit also stops
+ * mprotect(PROT_WRITE) and mremap, for --overcommit never.  0 or -errno.
  */
-int vms_seccomp_install(int *ret_fd);
+int vms_seccomp_install(int *ret_fd, bool trap_commit);
 
 /* Receives one notification; -ENOENT if its thread died meanwhile.  The
  * struct has not changed size since 5.0, so the uapi one is the kernel's. */

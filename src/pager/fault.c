@@ -286,6 +286,10 @@ static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 			vms_park_after_ref(pg, p, vpn, write, res);
 		else
 			vms_park_tlb_displaced(pg, res);
+		/* No free frame, and no room in swap for a victim: the OOM
+		 * killer frees memory and the fault waits (oom.c). */
+		if (r == -ENOSPC)
+			return vms_oom(pg, p, page_addr(vpn));
 		if (r != -EAGAIN || !pg->refused_agentless || tries == 64)
 			return r;
 	}
@@ -424,14 +428,8 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	if (r < 0) {
 		if (r == -EAGAIN)
 			return r;
-		if (r == -ENOSPC)
-			vms_pager_fatal(pg, r, "out of swap: the swap store is full (--swap), so "
-					"no page can be evicted to make room for page 0x%llx of "
-					"process %d (%s); the program is killed rather than given "
-					"a page of zeros", (unsigned long long)addr, (int)p->pid, p->comm);
-		else
-			vms_pager_fatal(pg, r, "cannot make room for page 0x%llx of process %d (%s)",
-					(unsigned long long)addr, (int)p->pid, p->comm);
+		vms_pager_fatal(pg, r, "cannot make room for page 0x%llx of process %d (%s)",
+				(unsigned long long)addr, (int)p->pid, p->comm);
 		return r;
 	}
 	if (flags & VMS_QF_ADOPT)

@@ -153,7 +153,7 @@ static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent,
 		if (setenv(VMS_PARK_ENV, pages, 1) < 0)
 			child_fail(pipe_fd, 1, ENOMEM);
 	}
-	r = vms_seccomp_install(&lfd);
+	r = vms_seccomp_install(&lfd, pg->cfg.overcommit == VMS_OVERCOMMIT_NEVER);
 	if (r < 0)
 		child_fail(pipe_fd, 1, -r);
 	r = (int)vms_fdpass_send(sock_fd, "", 1, lfd);
@@ -478,6 +478,14 @@ static int setup(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	pg->backend = vms_pager_backend_ops;
 	pg->backend.ctx = pg;
 	mc.backend = &pg->backend;
+	pg->oom.rules.mode = cfg->overcommit;
+	pg->oom.rules.ram_pages = cfg->frames;
+	pg->oom.rules.swap_pages = cfg->swap_bytes == UINT64_MAX ? UINT64_MAX
+				   : cfg->swap_bytes / VMS_PAGE;
+	pg->oom.rules.limit_pages = cfg->commit_limit_bytes
+		? cfg->commit_limit_bytes / VMS_PAGE
+		: vms_commit_default_limit(cfg->frames, pg->oom.rules.swap_pages);
+	pg->oom.pause = cfg->oom_pause;
 	r = vms_mm_new(&mc, &pg->mm);
 	if (r < 0)
 		return r;
@@ -586,6 +594,7 @@ void vms_pager_fini(struct vms_pager *pg)
 	vms_mm_free(pg->mm);
 	pg->mm = NULL;
 	vms_park_fini(pg);
+	vms_oom_fini(pg);
 	vms_trace_writer_free(pg->trace);
 	pg->trace = NULL;
 	if (pg->listen_fd >= 0)

@@ -25,6 +25,7 @@
 #include "uffd.h"
 #include "vmsandbox/mm.h"
 #include "vmsandbox/trace.h"
+#include "oom.h"
 
 #define VMS_PAGE 4096u
 #define VMS_FAULT_AROUND_PAGES 16u
@@ -53,6 +54,9 @@ struct vms_pager_config {
 	char **argv;                  /* argv[0] as the user gave it */
 	const char *program_path;     /* resolved */
 	const char *shim_path;
+	enum vms_overcommit overcommit;
+	uint64_t commit_limit_bytes;  /* 0: the default (never mode) */
+	bool oom_pause;               /* --oom-policy pause */
 };
 
 enum vms_watch_kind {
@@ -210,6 +214,7 @@ struct vms_proc {
 	uint64_t nr_mmaps;            /* anonymous mmaps registered */
 	uint64_t nr_brks;
 	uint64_t managed_bytes_at_start;
+	struct vms_proc_commit commit;  /* --overcommit accounting (commit.c) */
 };
 
 /* A process that made intercepted calls but never had a shim: a static
@@ -323,6 +328,7 @@ struct vms_pager {
 	int perf_err;                 /* why there is no count: -errno */
 	uint64_t instructions;
 	bool have_instructions;                /* first write error, reported at the end */
+	struct vms_oom_state oom;     /* overcommit refusals and OOM kills (oom.h) */
 };
 
 /* loop.c */

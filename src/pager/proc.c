@@ -435,6 +435,7 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 		vms_mm_as_destroy(pg->mm, p->as);
 		vms_trace_note(pg, &ev);
 		pg->st.nr_processes--;
+		vms_oom_reaped(pg, p->pid);
 	}
 	if (p->uffd >= 0) {
 		epoll_ctl(pg->epfd, EPOLL_CTL_DEL, p->uffd, NULL);
@@ -529,6 +530,7 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 	c->park_addr = parent->park_addr;
 	c->park_pages = parent->park_pages;
 	c->heap_end = parent->heap_end;
+	c->commit.brk_cur = parent->commit.brk_cur;
 	c->features = parent->features;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
 	memcpy(c->command, parent->command, sizeof(c->command));

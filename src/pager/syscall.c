@@ -11,6 +11,8 @@
  *  - madvise(MADV_FREE) would let the kernel discard pages silently (no
  *    uffd event); answering it as a no-op is one of its valid outcomes
  *    (the data is simply kept).
+ *  - with --overcommit never, mprotect(PROT_WRITE) and mremap too: each of
+ *    these, and fork, may be refused with ENOMEM (commit.c).
  *  - fork, and clone without CLONE_VM, create a process that shares the
  *    parent's pages copy-on-write: see fork.c.
  * The agent's own calls, processes without a shim (the loader before the
@@ -113,17 +115,41 @@ void vms_syscall_notify(struct vms_pager *pg)
 		/* Pages populated before registration would escape the budget;
 		 * they are faulted in on first touch instead. */
 		args[3] &= ~(uint64_t)MAP_POPULATE;
+		if (vms_commit_refuses(pg, p, SYS_mmap, args)) {
+			vms_seccomp_reply(pg->seccomp_fd, req.id, -ENOMEM);
+			return;
+		}
 		op = VMS_AGENT_MMAP;
 		break;
 	case SYS_brk:
+		/* A refused brk returns the current break, as the kernel's. */
+		if (vms_commit_refuses(pg, p, SYS_brk, args)) {
+			vms_seccomp_reply(pg->seccomp_fd, req.id, (int64_t)p->commit.brk_cur);
+			return;
+		}
 		op = VMS_AGENT_BRK;
 		break;
+	case SYS_mprotect:
+	case SYS_mremap:
+		/* Stopped with --overcommit never only: they run as they are
+		 * unless they would commit memory beyond the limit. */
+		if (vms_commit_refuses(pg, p, (int)d->nr, args)) {
+			vms_seccomp_reply(pg->seccomp_fd, req.id, -ENOMEM);
+			return;
+		}
+		vms_commit_changed(p);
+		vms_seccomp_continue(pg->seccomp_fd, req.id);
+		return;
 	case SYS_madvise:
 		pg->unmanaged.madv_free_ignored++;
 		vms_seccomp_reply(pg->seccomp_fd, req.id, 0);
 		return;
 	case SYS_clone:
 	case SYS_fork:
+		if (vms_commit_refuses_fork(pg, p)) {
+			vms_seccomp_reply(pg->seccomp_fd, req.id, -ENOMEM);
+			return;
+		}
 		vms_fork_stopped(pg, p, req.id);
 		return;
 	default:
@@ -137,6 +163,10 @@ void vms_syscall_notify(struct vms_pager *pg)
 static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
 			     const struct vms_pending_call *c, int64_t ret)
 {
+	if (c->op == VMS_AGENT_MMAP || c->op == VMS_AGENT_BRK)
+		vms_commit_changed(p);
+	if (c->op == VMS_AGENT_BRK && ret > 0)
+		p->commit.brk_cur = (uint64_t)ret;
 	if (c->op == VMS_AGENT_MMAP && ret >= 0) {
 		if (vms_proc_register(pg, p, (uint64_t)ret, PAGE_UP(c->args[1])) == 0)
 			p->nr_mmaps++;
