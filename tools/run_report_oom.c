@@ -53,15 +53,20 @@ void vms_report_oom_summary(FILE *out, const struct vms_pager *pg)
 {
 	const struct vms_oom_state *o = &pg->oom;
 
-	if (o->refusals)
+	if (o->refusals) {
 		fprintf(out, "  overcommit:      %s, %llu calls refused with ENOMEM (%.1f MiB); "
-			"the first: %s of %.1f MiB by process %d (%s) with %.1f MiB committed "
-			"of a %.1f MiB limit\n", mode_name(o->rules.mode),
+			"the first: %s of %.1f MiB by process %d (%s), ", mode_name(o->rules.mode),
 			(unsigned long long)o->refusals, mib(o->refused_pages * VMS_PAGE),
 			syscall_name(o->first_refusal.nr), mib(o->first_refusal.pages * VMS_PAGE),
-			(int)o->first_refusal.pid, o->first_refusal.comm,
-			mib(o->first_refusal.committed_pages * VMS_PAGE),
-			mib(o->rules.limit_pages * VMS_PAGE));
+			(int)o->first_refusal.pid, o->first_refusal.comm);
+		if (o->rules.mode == VMS_OVERCOMMIT_NEVER)
+			fprintf(out, "with %.1f MiB committed of a %.1f MiB limit\n",
+				mib(o->first_refusal.committed_pages * VMS_PAGE),
+				mib(o->rules.limit_pages * VMS_PAGE));
+		else
+			fprintf(out, "larger than frames + swap (%.1f MiB)\n",
+				mib((o->rules.ram_pages + o->rules.swap_pages) * VMS_PAGE));
+	}
 	for (size_t i = 0; i < o->nr_events; i++) {
 		const struct vms_oom_event *e = &o->events[i];
 

@@ -230,10 +230,11 @@ score_adj)
 	mkdir -p "$d"
 	cat > "$d/tree.sh" <<SH
 sh -c 'echo 1000 > /proc/self/oom_score_adj && exec "\$0" --max-mib 2 --hold' "$LEAK" > "$d/held.out" &
+holder=\$!
 sleep 0.3
 "$LEAK" > "$d/leak.out"
 echo "leak exit \$?"
-wait
+wait \$holder
 echo "holder exit \$?"
 SH
 	"$VMS" --frames 1024 --swap 8M --report "$d/report.json" -q -- sh "$d/tree.sh" \
