@@ -102,7 +102,7 @@ static uint64_t tree_committed(struct vms_pager *pg, const struct vms_proc *skip
 			continue;
 		if (vms_commit_refresh(q) < 0)
 			continue;   /* exited meanwhile: it holds nothing */
-		total += q->commit.pages;
+		total += q->commit.pages + q->commit.inflight;
 	}
 	return total;
 }
@@ -141,13 +141,15 @@ static int64_t request_pages(const struct vms_pager *pg, const struct vms_proc *
 	}
 }
 
-bool vms_commit_refuses(struct vms_pager *pg, struct vms_proc *p, int nr, const uint64_t *args)
+bool vms_commit_refuses(struct vms_pager *pg, struct vms_proc *p, int nr, const uint64_t *args,
+			uint64_t *ret_pages)
 {
 	const bool never = pg->oom.rules.mode == VMS_OVERCOMMIT_NEVER;
 	struct scan s, *sp = NULL;
 	uint64_t committed = 0, released = 0;
 	int64_t pages;
 
+	*ret_pages = 0;
 	if (pg->oom.rules.mode == VMS_OVERCOMMIT_ALWAYS)
 		return false;
 	if (never) {
@@ -166,11 +168,13 @@ bool vms_commit_refuses(struct vms_pager *pg, struct vms_proc *p, int nr, const 
 	if (pages <= 0)
 		return false;
 	if (never) {
-		committed = tree_committed(pg, p) + p->commit.pages;
+		committed = tree_committed(pg, p) + p->commit.pages + p->commit.inflight;
 		committed = committed > released ? committed - released : 0;
 	}
-	if (vms_commit_allows(&pg->oom.rules, committed, (uint64_t)pages))
+	if (vms_commit_allows(&pg->oom.rules, committed, (uint64_t)pages)) {
+		*ret_pages = (uint64_t)pages;
 		return false;
+	}
 	pg->oom.refusals++;
 	pg->oom.refused_pages += (uint64_t)pages;
 	if (!pg->oom.first_refusal.pid) {

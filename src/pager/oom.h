@@ -21,6 +21,8 @@ struct vms_proc_commit {
 	uint64_t pages;               /* private writable memory, as last read */
 	bool known;                   /* pages is current (no call since that changes it) */
 	uint64_t brk_cur;             /* the program break, as brk last returned (0: unknown) */
+	uint64_t inflight;            /* allowed mmap/brk the agent has not done yet: charged
+				       * so that two threads cannot both take the last room */
 };
 
 /* One process of the tree at the moment of an OOM decision. */
@@ -83,7 +85,8 @@ struct vms_oom_state {
 /* commit.c */
 /* The stopped call (mmap, brk, mremap, mprotect) of p would break the
  * overcommit rules: the caller answers it with the kernel's error. */
-bool vms_commit_refuses(struct vms_pager *pg, struct vms_proc *p, int nr, const uint64_t *args);
+bool vms_commit_refuses(struct vms_pager *pg, struct vms_proc *p, int nr, const uint64_t *args,
+			uint64_t *ret_pages);
 bool vms_commit_refuses_fork(struct vms_pager *pg, struct vms_proc *p);
 /* p made a call that may change its committed memory. */
 void vms_commit_changed(struct vms_proc *p);

@@ -106,6 +106,7 @@ struct vms_pending_call {
 	enum vms_call_purpose purpose;
 	uint64_t notif_id;
 	uint64_t args[6];
+	uint64_t commit_pages;        /* charged by --overcommit until the call completes */
 };
 
 /* Evicted pages the agent is to drop (backend.c). */

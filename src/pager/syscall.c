@@ -88,7 +88,7 @@ void vms_syscall_notify(struct vms_pager *pg)
 	struct seccomp_notif req;
 	const struct seccomp_data *d;
 	struct vms_proc *p;
-	uint64_t args[6];
+	uint64_t args[6], charged = 0;
 	uint32_t op;
 
 	if (vms_seccomp_receive(pg->seccomp_fd, &req) < 0)
@@ -115,7 +115,7 @@ void vms_syscall_notify(struct vms_pager *pg)
 		/* Pages populated before registration would escape the budget;
 		 * they are faulted in on first touch instead. */
 		args[3] &= ~(uint64_t)MAP_POPULATE;
-		if (vms_commit_refuses(pg, p, SYS_mmap, args)) {
+		if (vms_commit_refuses(pg, p, SYS_mmap, args, &charged)) {
 			vms_seccomp_reply(pg->seccomp_fd, req.id, -ENOMEM);
 			return;
 		}
@@ -123,7 +123,7 @@ void vms_syscall_notify(struct vms_pager *pg)
 		break;
 	case SYS_brk:
 		/* A refused brk returns the current break, as the kernel's. */
-		if (vms_commit_refuses(pg, p, SYS_brk, args)) {
+		if (vms_commit_refuses(pg, p, SYS_brk, args, &charged)) {
 			vms_seccomp_reply(pg->seccomp_fd, req.id, (int64_t)p->commit.brk_cur);
 			return;
 		}
@@ -133,7 +133,7 @@ void vms_syscall_notify(struct vms_pager *pg)
 	case SYS_mremap:
 		/* Stopped with --overcommit never only: they run as they are
 		 * unless they would commit memory beyond the limit. */
-		if (vms_commit_refuses(pg, p, (int)d->nr, args)) {
+		if (vms_commit_refuses(pg, p, (int)d->nr, args, &charged)) {
 			vms_seccomp_reply(pg->seccomp_fd, req.id, -ENOMEM);
 			return;
 		}
@@ -156,8 +156,14 @@ void vms_syscall_notify(struct vms_pager *pg)
 		vms_seccomp_continue(pg->seccomp_fd, req.id);
 		return;
 	}
-	if (vms_agent_call(pg, p, op, args, VMS_CALL_SYSCALL, req.id, NULL) < 0)
+	if (vms_agent_call(pg, p, op, args, VMS_CALL_SYSCALL, req.id, NULL) < 0) {
 		vms_seccomp_continue(pg->seccomp_fd, req.id);
+		return;
+	}
+	/* Charged until the agent's reply: another thread's request meanwhile
+	 * sees this one's room taken (the kernel's mmap_lock does that). */
+	p->calls->commit_pages = charged;
+	p->commit.inflight += charged;
 }
 
 static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
@@ -165,6 +171,7 @@ static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
 {
 	if (c->op == VMS_AGENT_MMAP || c->op == VMS_AGENT_BRK)
 		vms_commit_changed(p);
+	p->commit.inflight -= c->commit_pages;
 	if (c->op == VMS_AGENT_BRK && ret > 0)
 		p->commit.brk_cur = (uint64_t)ret;
 	if (c->op == VMS_AGENT_MMAP && ret >= 0) {
