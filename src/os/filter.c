@@ -12,23 +12,17 @@
 
 #include "channel.h"
 #include "filter.h"
+#include "procmem.h"
 
 static int has_cap_sys_admin(void)
 {
 	/* CAP_SYS_ADMIN is bit 21 of CapEff in /proc/self/status; read it
 	 * without libcap. */
 	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 	char *p;
 
-	if (fd < 0)
+	if (!vms_procmem_read_file(0, "status", buf, sizeof(buf)))
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	p = strstr(buf, "CapEff:");
 	if (!p)
 		return 0;

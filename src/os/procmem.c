@@ -132,23 +132,35 @@ int vms_procmem_page_present(pid_t pid, int *pagemap_fd, uint64_t addr)
 	return (int)((e >> 63) & 1);
 }
 
+size_t vms_procmem_read_file(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	else
+		snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return (size_t)n;
+}
+
 /* A numeric field ("\nName:") of /proc/TID/status. */
 static pid_t status_field(pid_t tid, const char *field)
 {
-	char path[64], buf[1024];
-	int fd;
-	ssize_t n;
+	char buf[1024];
 	char *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!vms_procmem_read_file(tid, "status", buf, sizeof(buf)))
 		return -ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = 0;
 	p = strstr(buf, field);
 	if (!p)
 		return -ESRCH;

@@ -45,6 +45,10 @@ int vms_procmem_present(pid_t pid, uint64_t start, uint64_t nr_pages, uint8_t *p
  * entry of /proc/PID/pagemap, opened once into *pagemap_fd (-1 at first). */
 int vms_procmem_page_present(pid_t pid, int *pagemap_fd, uint64_t addr);
 
+/* Reads /proc/PID/NAME (pid 0: /proc/self) into buf, NUL-terminated: the
+ * bytes read (at most len - 1), 0 if it cannot be read. */
+size_t vms_procmem_read_file(pid_t pid, const char *name, char *buf, size_t len);
+
 /* Tgid of a thread id, from /proc/TID/status; -ESRCH if gone. */
 pid_t vms_procmem_tgid(pid_t tid);
 /* The parent of process pid, or -ESRCH. */

@@ -19,31 +19,19 @@
  * the tree's memory at that moment per process, the choice and why.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pager.h"
+#include "procmem.h"
 
 static int read_oom_score_adj(pid_t pid)
 {
-	char path[64], buf[32];
-	ssize_t n;
-	int fd;
+	char buf[32];
 
-	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return atoi(buf);
+	return vms_procmem_read_file(pid, "oom_score_adj", buf, sizeof(buf)) ? atoi(buf) : 0;
 }
 
 static uint64_t swap_capacity_pages(const struct vms_pager *pg)

@@ -49,35 +49,16 @@ int vms_proc_register(struct vms_pager *pg, struct vms_proc *p, uint64_t start, 
 	return r;
 }
 
-/* Reads /proc/PID/NAME into buf (NUL-terminated); bytes read, or 0. */
-static size_t read_proc_file(pid_t pid, const char *name, char *buf, size_t len)
-{
-	char path[64];
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return (size_t)n;
-}
-
 static void read_names(pid_t pid, char *comm, size_t comm_len, char *command, size_t command_len)
 {
 	size_t n;
 
-	if (read_proc_file(pid, "comm", comm, comm_len))
+	if (vms_procmem_read_file(pid, "comm", comm, comm_len))
 		comm[strcspn(comm, "\n")] = 0;
 	if (!command)
 		return;
 	/* The arguments are NUL-separated; the last one ends with a NUL. */
-	n = read_proc_file(pid, "cmdline", command, command_len);
+	n = vms_procmem_read_file(pid, "cmdline", command, command_len);
 	for (size_t i = 0; n && i < n - 1; i++)
 		if (command[i] == '\0')
 			command[i] = ' ';
@@ -128,20 +109,12 @@ static void forget_unmanaged(struct vms_pager *pg, pid_t pid)
 /* start_brk, field 47 of /proc/PID/stat: where the brk heap begins. */
 static uint64_t read_start_brk(pid_t pid)
 {
-	char path[64], buf[2048];
-	int fd, field = 2;
-	ssize_t n;
+	char buf[2048];
+	int field = 2;
 	char *s;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!vms_procmem_read_file(pid, "stat", buf, sizeof(buf)))
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	s = strrchr(buf, ')');   /* comm may contain spaces and parentheses */
 	if (!s)
 		return 0;
