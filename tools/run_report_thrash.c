@@ -98,7 +98,7 @@ static void window_json(struct vms_json *j, const struct vms_thrash_window *w)
 	vms_json_begin_object(j);
 	vms_json_kv_double(j, "t_s", (double)w->s.start_ns / 1e9);
 	vms_json_kv_double(j, "dur_s", (double)w->s.dur_ns / 1e9);
-	vms_json_kv_u64(j, "references", w->s.refs);
+	vms_json_kv_u64(j, "references_at_end", w->s.refs);
 	vms_json_kv_u64(j, "faults", w->s.faults);
 	vms_json_kv_u64(j, "swap_ins", w->s.swap_ins);
 	vms_json_kv_u64(j, "evictions", w->s.evictions);
