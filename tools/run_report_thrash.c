@@ -67,7 +67,10 @@ void vms_report_thrash_summary(FILE *out, const struct vms_pager *pg,
 		"refaults", 100 * fraction(q->stall_ns, q->dur_ns),
 		grouped((uint64_t)(per_s(q->swap_ins, q->dur_ns) + 0.5), a, sizeof(a)),
 		100 * fraction(q->refaults, q->faults));
-	if (q->wss_pages && opts->frames)
+	if (q->wss_pages && q->wss_beyond)
+		fprintf(out, ", working set more than %s pages (%s frames)",
+			grouped(q->wss_pages - 1, a, sizeof(a)), grouped(opts->frames, b, sizeof(b)));
+	else if (q->wss_pages && opts->frames)
 		fprintf(out, ", working set ~%s pages %s %s frames", grouped(q->wss_pages, a, sizeof(a)),
 			q->wss_pages > opts->frames ? ">" : "<=", grouped(opts->frames, b, sizeof(b)));
 	else if (!opts->frames)
@@ -91,6 +94,7 @@ static void totals_json(struct vms_json *j, const struct vms_thrash_totals *t)
 		vms_json_u64(j, t->wss_pages);
 	else
 		vms_json_null(j);
+	vms_json_kv_bool(j, "working_set_lower_bound", t->wss_beyond);
 }
 
 static void window_json(struct vms_json *j, const struct vms_thrash_window *w)
@@ -110,6 +114,7 @@ static void window_json(struct vms_json *j, const struct vms_thrash_window *w)
 		vms_json_u64(j, w->wss_pages);
 	else
 		vms_json_null(j);
+	vms_json_kv_bool(j, "working_set_lower_bound", w->wss_beyond);
 	vms_json_kv_bool(j, "thrashing", w->thrashing);
 	vms_json_end_object(j);
 }
@@ -165,11 +170,7 @@ void vms_report_thrash_json(struct vms_json *j, const struct vms_pager *pg,
 		vms_json_kv_u64(j, "window", cfg->window_len);
 	else
 		vms_json_kv_double(j, "window", (double)cfg->window_len / 1e9);
-	vms_json_key(j, "shadow_capacity");
-	if (m->shadow)
-		vms_json_u64(j, vms_workingset_capacity(m->shadow));
-	else
-		vms_json_null(j);
+	vms_json_kv_u64(j, "shadow_capacity", m->shadow_capacity);
 
 	vms_json_key(j, "windows");
 	vms_json_begin_array(j);

@@ -8,7 +8,8 @@
  *   - the program waited on faults for at least min_stall_fraction of the
  *     window's wall time,
  *   - at least min_refault_fraction of its faults were refaults (pages
- *     evicted recently, workingset.h) and there were min_refaults of them.
+ *     that had been evicted coming back) and there were min_refaults of
+ *     them.
  * The run thrashes from the first stretch of min_windows consecutive
  * thrashing windows on ("since"); a run with fewer windows than that
  * thrashes if all its windows do.  A last window shorter than half a window
@@ -42,6 +43,8 @@ struct vms_thrash_rule {
 
 struct vms_thrash_config {
 	uint64_t frames;               /* the budget, for the working-set estimate */
+	uint64_t max_distance;         /* refault distances are known up to this (the
+					* shadows kept, workingset.h), at most 2^28 */
 	uint64_t window_len;           /* in the caller's unit (ns or references), >= 1 */
 	uint32_t max_windows;          /* even, >= 2 */
 	struct vms_thrash_rule rule;
@@ -63,8 +66,10 @@ struct vms_thrash_sample {
 
 struct vms_thrash_window {
 	struct vms_thrash_sample s;
-	uint64_t refaults;             /* faults of pages evicted recently (workingset.h) */
+	uint64_t refaults;             /* faults that brought an evicted page back */
 	uint64_t wss_pages;            /* frames + median refault distance; 0 without refaults */
+	bool wss_beyond;               /* the median is beyond max_distance: wss_pages is
+					* only a lower bound */
 	bool thrashing;
 };
 
@@ -72,6 +77,7 @@ struct vms_thrash_totals {
 	uint64_t nr_windows;
 	uint64_t dur_ns, stall_ns, faults, swap_ins, evictions, refaults;
 	uint64_t wss_pages;            /* frames + median refault distance; 0 without refaults */
+	bool wss_beyond;               /* as in a window */
 };
 
 struct vms_thrash_verdict {
@@ -87,7 +93,10 @@ struct vms_thrash;
 int vms_thrash_new(const struct vms_thrash_config *cfg, struct vms_thrash **ret);
 void vms_thrash_free(struct vms_thrash *t);   /* accepts NULL */
 
-/* A refault in the current window, at this distance (>= 1). */
+/* A refault in the current window, at this distance (>= 1), or
+ * VMS_THRASH_DISTANCE_UNKNOWN for a page evicted longer ago than the
+ * shadows remember (more than max_distance). */
+#define VMS_THRASH_DISTANCE_UNKNOWN UINT64_MAX
 void vms_thrash_refault(struct vms_thrash *t, uint64_t distance);
 /* Ends the current window with what the caller measured; `last` for the
  * run's final window. */

@@ -28,7 +28,8 @@ int vms_thrash_new(const struct vms_thrash_config *cfg, struct vms_thrash **ret)
 	struct vms_thrash *t;
 
 	if (cfg->window_len == 0 || cfg->max_windows < 2 || cfg->max_windows % 2 ||
-	    cfg->rule.min_windows == 0)
+	    cfg->rule.min_windows == 0 || cfg->max_distance == 0 ||
+	    cfg->max_distance > (UINT64_C(1) << 28))
 		return -EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -107,6 +108,7 @@ static void merge_pair(const struct vms_thrash_config *cfg, const struct vms_thr
 	m.refaults += b->refaults;
 	m.wss_pages = m.refaults ? (a->wss_pages * a->refaults + b->wss_pages * b->refaults) /
 				   m.refaults : 0;
+	m.wss_beyond = m.wss_pages > cfg->frames + cfg->max_distance;
 	m.thrashing = vms_thrash_window_thrashes(&cfg->rule, &m.s, m.refaults);
 	*out = m;
 }
@@ -145,9 +147,19 @@ static void judge(struct vms_thrash *t, const struct vms_thrash_window *w)
 	}
 }
 
-static uint64_t wss_estimate(uint64_t frames, const struct vms_ws_hist *h)
+/* The budget plus the median refault distance; *ret_beyond when that
+ * median is one of the refaults too distant to be measured (they are in
+ * the histogram's last bucket, far above any max_distance), and the
+ * estimate then the least it can be. */
+static uint64_t wss_estimate(const struct vms_thrash_config *cfg, const struct vms_ws_hist *h,
+			     bool *ret_beyond)
 {
-	return h->total ? frames + vms_ws_hist_quantile(h, 0.5) : 0;
+	uint64_t median = vms_ws_hist_quantile(h, 0.5);
+
+	*ret_beyond = median > cfg->max_distance;
+	if (*ret_beyond)
+		median = cfg->max_distance + 1;
+	return h->total ? cfg->frames + median : 0;
 }
 
 void vms_thrash_close(struct vms_thrash *t, const struct vms_thrash_sample *s, bool last)
@@ -156,7 +168,7 @@ void vms_thrash_close(struct vms_thrash *t, const struct vms_thrash_sample *s, b
 	bool counted = s->len * 2 >= t->cfg.window_len || (last && t->all.nr_windows == 0);
 
 	w.refaults = t->window_hist.total;
-	w.wss_pages = wss_estimate(t->cfg.frames, &t->window_hist);
+	w.wss_pages = wss_estimate(&t->cfg, &t->window_hist, &w.wss_beyond);
 	w.thrashing = vms_thrash_window_thrashes(&t->cfg.rule, s, w.refaults);
 	if (counted)
 		judge(t, &w);
@@ -175,9 +187,10 @@ void vms_thrash_get_verdict(const struct vms_thrash *t, struct vms_thrash_verdic
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->all = t->all;
-	ret->all.wss_pages = wss_estimate(t->cfg.frames, &t->all_hist);
+	ret->all.wss_pages = wss_estimate(&t->cfg, &t->all_hist, &ret->all.wss_beyond);
 	ret->thrashed = t->thrashed;
-	ret->thrashed.wss_pages = wss_estimate(t->cfg.frames, &t->thrashed_hist);
+	ret->thrashed.wss_pages = wss_estimate(&t->cfg, &t->thrashed_hist,
+					       &ret->thrashed.wss_beyond);
 	if (t->sustained) {
 		ret->thrashing = true;
 		ret->since_ns = t->since_ns;

@@ -9,15 +9,17 @@
 #include "thrash.h"
 
 /* Shadows kept per frame of the budget: refault distances up to 4x the
- * budget are measured (a working set up to 5x the budget), at 20-24 bytes
- * per shadow. */
+ * budget are measured (a working set up to 5x the budget; beyond, the
+ * estimate says "more than"), at 20-24 bytes per shadow. */
 #define SHADOWS_PER_FRAME 4u
 #define MAX_SHADOWS (UINT32_C(1) << 21)
 
 int vms_thrash_start(struct vms_pager *pg)
 {
+	uint64_t shadows = pg->cfg.frames * SHADOWS_PER_FRAME;
 	struct vms_thrash_config cfg = {
 		.frames = pg->cfg.frames,
+		.max_distance = shadows < MAX_SHADOWS ? shadows : MAX_SHADOWS,
 		.window_len = pg->cfg.thrash_window_refs ? pg->cfg.thrash_window_refs
 			    : pg->cfg.thrash_window_ns ? pg->cfg.thrash_window_ns
 			    : VMS_THRASH_WINDOW_NS,
@@ -35,6 +37,7 @@ int vms_thrash_start(struct vms_pager *pg)
 		return r;
 	}
 	m->by_refs = pg->cfg.thrash_window_refs != 0;
+	m->shadow_capacity = (uint32_t)cfg.max_distance;
 	m->win_start_ns = pg->start_ns;
 	m->woke_ns = pg->start_ns;
 	pg->thrash = m;
@@ -93,23 +96,37 @@ void vms_thrash_woke(struct vms_pager *pg, uint64_t now_ns)
 	advance(pg, m, now_ns);
 }
 
+/*
+ * A page came back from swap (or from its same-filled value).  It is a
+ * refault if this very mapping had been evicted: a fork child's first touch
+ * of a page its parent had in swap is not (the child's entry was never
+ * evicted).  Its distance is known if its shadow is still kept.
+ */
+static void note_refault(struct vms_thrash_monitor *m, struct vms_proc *p, vms_vpn_t vpn)
+{
+	const struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
+	uint64_t distance = VMS_THRASH_DISTANCE_UNKNOWN;
+
+	if (!pte || !(pte->flags & VMS_PTE_EVER_SWAPPED))
+		return;
+	if (m->shadow)
+		vms_workingset_refault(m->shadow, vms_key(p->as->id, vpn), &distance);
+	vms_thrash_refault(m->series, distance);
+}
+
 void vms_thrash_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn,
 			  const struct vms_ref_result *res)
 {
 	struct vms_thrash_monitor *m = pg->thrash;
-	uint64_t distance;
 
 	if (!m)
 		return;
 	/* The refault first: the eviction this fault made comes after it. */
-	if (m->shadow && (res->outcome == VMS_REF_FAULT_SWAPIN || res->outcome == VMS_REF_FAULT_SAME) &&
-	    vms_workingset_refault(m->shadow, vms_key(p->as->id, vpn), &distance))
-		vms_thrash_refault(m->series, distance);
+	if (res->outcome == VMS_REF_FAULT_SWAPIN || res->outcome == VMS_REF_FAULT_SAME)
+		note_refault(m, p, vpn);
 	if (res->evicted) {
 		if (!m->shadow) {
-			uint64_t cap = pg->cfg.frames * SHADOWS_PER_FRAME;
-			int r = vms_workingset_new(cap < MAX_SHADOWS ? (uint32_t)cap : MAX_SHADOWS,
-						   &m->shadow);
+			int r = vms_workingset_new(m->shadow_capacity, &m->shadow);
 
 			if (r < 0) {
 				vms_pager_fatal(pg, r, "cannot keep the shadows of evicted pages");

@@ -38,6 +38,7 @@ struct vms_proc;
 struct vms_thrash_monitor {
 	struct vms_thrash *series;
 	struct vms_workingset *shadow;   /* created at the first eviction */
+	uint32_t shadow_capacity;        /* evictions it remembers */
 	bool by_refs;                    /* windows of references, not of wall time */
 	uint64_t win_start_ns;           /* CLOCK_MONOTONIC */
 	uint64_t win_start_refs;

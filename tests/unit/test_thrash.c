@@ -22,8 +22,9 @@ static const struct vms_thrash_rule rule = VMS_THRASH_RULE_DEFAULT;
 
 static struct vms_thrash *series(uint32_t max_windows)
 {
-	struct vms_thrash_config cfg = { .frames = 1000, .window_len = 100 * MS,
-					 .max_windows = max_windows, .rule = rule };
+	struct vms_thrash_config cfg = { .frames = 1000, .max_distance = 4000,
+					 .window_len = 100 * MS, .max_windows = max_windows,
+					 .rule = rule };
 	struct vms_thrash *t;
 
 	assert_int_equal(vms_thrash_new(&cfg, &t), 0);
@@ -52,12 +53,18 @@ static void add_window(struct vms_thrash *t, uint64_t i, bool thrashing, uint64_
 
 static void test_bad_config(void **state)
 {
-	struct vms_thrash_config cfg = { .frames = 10, .window_len = 0, .max_windows = 4,
-					 .rule = rule };
+	struct vms_thrash_config cfg = { .frames = 10, .max_distance = 40, .window_len = 0,
+					 .max_windows = 4, .rule = rule };
 	struct vms_thrash *t = NULL;
 
 	(void)state;
 	assert_int_equal(vms_thrash_new(&cfg, &t), -EINVAL);
+	cfg.window_len = 1;
+	cfg.max_distance = 0;
+	assert_int_equal(vms_thrash_new(&cfg, &t), -EINVAL);
+	cfg.max_distance = (UINT64_C(1) << 28) + 1;
+	assert_int_equal(vms_thrash_new(&cfg, &t), -EINVAL);
+	cfg.max_distance = 40;
 	cfg.window_len = 1;
 	cfg.max_windows = 3;
 	assert_int_equal(vms_thrash_new(&cfg, &t), -EINVAL);
@@ -232,6 +239,44 @@ static void test_merge_when_full(void **state)
 	vms_thrash_free(t);
 }
 
+/* Refaults too distant for the shadows: the estimate is the least the
+ * working set can be, and says so, once they are the median. */
+static void test_unknown_distances(void **state)
+{
+	struct vms_thrash *t = series(100);
+	const struct vms_thrash_window *w;
+	struct vms_thrash_verdict v;
+	uint32_t nr;
+
+	(void)state;
+	add_window(t, 0, true, 300);
+	add_window(t, 1, true, VMS_THRASH_DISTANCE_UNKNOWN);
+	add_window(t, 2, true, VMS_THRASH_DISTANCE_UNKNOWN);
+	w = vms_thrash_windows(t, &nr);
+	assert_int_equal(nr, 3);
+	assert_false(w[0].wss_beyond);
+	assert_int_equal(w[0].wss_pages, 1300);
+	assert_true(w[1].wss_beyond);
+	assert_int_equal(w[1].wss_pages, 1000 + 4000 + 1);
+	assert_int_equal(w[1].refaults, 1000);
+	vms_thrash_get_verdict(t, &v);
+	assert_true(v.thrashing);
+	assert_true(v.thrashed.wss_beyond);
+	assert_int_equal(v.thrashed.wss_pages, 5001);
+	assert_int_equal(v.thrashed.refaults, 3000);
+	vms_thrash_free(t);
+
+	/* A minority of them leaves the median measured. */
+	t = series(100);
+	add_window(t, 0, true, 300);
+	add_window(t, 1, true, 300);
+	add_window(t, 2, true, VMS_THRASH_DISTANCE_UNKNOWN);
+	vms_thrash_get_verdict(t, &v);
+	assert_false(v.thrashed.wss_beyond);
+	assert_int_equal(v.thrashed.wss_pages, 1300);
+	vms_thrash_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_short_runs),
 		cmocka_unit_test(test_last_partial_window),
 		cmocka_unit_test(test_merge_when_full),
+		cmocka_unit_test(test_unknown_distances),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
