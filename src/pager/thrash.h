@@ -4,9 +4,9 @@
  * what the pager measures for each window of the run.
  *
  * Windows are 100 ms of wall time by default, or a number of the engine's
- * references (--thrash-window 20000refs: virtual time, so that a
- * deterministic program gets the same windows, and the same counts in
- * them, on every run).  Per window: faults, swap-ins and evictions (the
+ * references (--thrash-window 20000refs: virtual time, so that the windows
+ * and their counts follow the reference stream the engine saw, not the
+ * machine's speed).  Per window: faults, swap-ins and evictions (the
  * engine's counters), refaults and their distances (a shadow of the
  * recent evictions, include/vmsandbox/workingset.h), resident frames, and
  * the stall: the wall time during which at least one thread of the tree
