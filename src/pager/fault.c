@@ -286,8 +286,9 @@ static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 		if (r == 0) {
 			vms_park_after_ref(pg, p, vpn, write, res);
 			vms_thrash_after_ref(pg, p, vpn, res);
-		} else
+		} else {
 			vms_park_tlb_displaced(pg, res);
+		}
 		if (r != -EAGAIN || !pg->refused_agentless || tries == 64)
 			return r;
 	}
