@@ -11,8 +11,10 @@
  *     that had been evicted coming back) and there were min_refaults of
  *     them.
  * The run thrashes from the first stretch of min_windows consecutive
- * thrashing windows on ("since"); a run with fewer windows than that
- * thrashes if all its windows do.  A last window shorter than half a window
+ * thrashing windows on ("since"), or from the start of a shorter stretch
+ * that lasts to the end of the run and covers at least half of its windows
+ * (a short run cannot have a long stretch; a long run that only thrashes at
+ * its very end is a burst).  A last window shorter than half a window
  * is reported but left out of the verdict, unless it is the only one.
  *
  * The series keeps at most max_windows windows: when full, neighbours are

@@ -19,8 +19,6 @@ struct vms_thrash {
 	uint64_t streak_start_ns;
 	bool sustained;
 	uint64_t since_ns;
-	bool every_window_thrashed;          /* for runs shorter than min_windows */
-	uint64_t first_start_ns;
 };
 
 int vms_thrash_new(const struct vms_thrash_config *cfg, struct vms_thrash **ret)
@@ -40,7 +38,6 @@ int vms_thrash_new(const struct vms_thrash_config *cfg, struct vms_thrash **ret)
 		return -ENOMEM;
 	}
 	t->cfg = *cfg;
-	t->every_window_thrashed = true;
 	*ret = t;
 	return 0;
 }
@@ -128,13 +125,10 @@ static void store(struct vms_thrash *t, const struct vms_thrash_window *w)
 /* The verdict as it stands, updated with one more window. */
 static void judge(struct vms_thrash *t, const struct vms_thrash_window *w)
 {
-	if (t->all.nr_windows == 0)
-		t->first_start_ns = w->s.start_ns;
 	add_totals(&t->all, &w->s, w->refaults);
 	vms_ws_hist_merge(&t->all_hist, &t->window_hist);
 	if (!w->thrashing) {
 		t->streak = 0;
-		t->every_window_thrashed = false;
 		return;
 	}
 	add_totals(&t->thrashed, &w->s, w->refaults);
@@ -194,9 +188,9 @@ void vms_thrash_get_verdict(const struct vms_thrash *t, struct vms_thrash_verdic
 	if (t->sustained) {
 		ret->thrashing = true;
 		ret->since_ns = t->since_ns;
-	} else if (t->all.nr_windows && t->all.nr_windows < t->cfg.rule.min_windows &&
-		   t->every_window_thrashed) {
+	} else if (t->streak && 2 * (uint64_t)t->streak >= t->all.nr_windows) {
+		/* Thrashing when the run ended, for half of it or more. */
 		ret->thrashing = true;
-		ret->since_ns = t->first_start_ns;
+		ret->since_ns = t->streak_start_ns;
 	}
 }

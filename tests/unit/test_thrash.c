@@ -111,9 +111,11 @@ static void test_sustained_stretch_gives_since(void **state)
 	vms_thrash_get_verdict(t, &v);
 	assert_false(v.thrashing);
 	add_window(t, 4, true, 500);
+	vms_thrash_get_verdict(t, &v);
+	assert_false(v.thrashing);   /* 1 window to the end, of 5 */
 	add_window(t, 5, true, 500);
 	vms_thrash_get_verdict(t, &v);
-	assert_false(v.thrashing);
+	assert_false(v.thrashing);   /* 2 of 6 */
 	add_window(t, 6, true, 500);
 	vms_thrash_get_verdict(t, &v);
 	assert_true(v.thrashing);
@@ -151,12 +153,28 @@ static void test_short_runs(void **state)
 	assert_int_equal(v.since_ns, 0);
 	vms_thrash_free(t);
 
+	/* Thrashing to the end, for half of the run: since it began. */
 	t = series(100);
 	add_window(t, 0, false, 0);
 	add_window(t, 1, true, 100);
 	vms_thrash_get_verdict(t, &v);
-	assert_false(v.thrashing);
+	assert_true(v.thrashing);
+	assert_int_equal(v.since_ns, 100 * MS);
 	assert_int_equal(v.thrashed.nr_windows, 1);
+	add_window(t, 2, true, 100);
+	add_window(t, 3, false, 0);
+	vms_thrash_get_verdict(t, &v);
+	assert_false(v.thrashing);   /* over, and never for 3 windows */
+	vms_thrash_free(t);
+
+	/* A burst at the end of a longer run: not. */
+	t = series(100);
+	for (uint64_t i = 0; i < 5; i++)
+		add_window(t, i, false, 0);
+	add_window(t, 5, true, 100);
+	add_window(t, 6, true, 100);
+	vms_thrash_get_verdict(t, &v);
+	assert_false(v.thrashing);
 	vms_thrash_free(t);
 }
 
