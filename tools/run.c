@@ -133,6 +133,8 @@ int vms_run_main(struct vms_run_options *opts)
 	cfg.overcommit = opts->overcommit;
 	cfg.commit_limit_bytes = opts->commit_limit_bytes;
 	cfg.oom_pause = opts->oom_pause;
+	cfg.thrash_window_ns = opts->thrash_window_ns;
+	cfg.thrash_window_refs = opts->thrash_window_refs;
 	if (opts->trace_path) {
 		cfg.trace_file = fopen(opts->trace_path, "we");
 		if (!cfg.trace_file) {

@@ -30,6 +30,7 @@ enum {
 	OPT_OVERCOMMIT,
 	OPT_COMMIT_LIMIT,
 	OPT_OOM_POLICY,
+	OPT_THRASH_WINDOW,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
 	{ "overcommit", required_argument, NULL, OPT_OVERCOMMIT },
 	{ "commit-limit", required_argument, NULL, OPT_COMMIT_LIMIT },
 	{ "oom-policy", required_argument, NULL, OPT_OOM_POLICY },
+	{ "thrash-window", required_argument, NULL, OPT_THRASH_WINDOW },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -111,6 +113,8 @@ void vms_run_usage(FILE *out)
 	      "      --oom-policy P     when frames and swap are full: kill (default: SIGKILL\n"
 	      "                         the process with the highest badness) or pause (stop\n"
 	      "                         the tree and say how to attach a debugger)\n"
+	      "      --thrash-window T|Nrefs  the windows of the thrashing verdict: T of wall\n"
+	      "                         time (default 100ms) or N references (virtual time)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
 	      "\n"
@@ -229,6 +233,32 @@ static int parse_cpus(const char *list, struct vms_run_options *opts, FILE *err)
 	return 0;
 }
 
+/* --thrash-window: a duration (100ms, 1s), or a number of references with
+ * the suffix "refs" (the engine's virtual time: the same windows on every
+ * run of a deterministic program). */
+static int parse_thrash_window(const char *arg, struct vms_run_options *opts, FILE *err)
+{
+	size_t n = strlen(arg);
+	char num[32];
+
+	opts->thrash_window_ns = opts->thrash_window_refs = 0;
+	if (n > 4 && n - 4 < sizeof(num) && strcmp(arg + n - 4, "refs") == 0) {
+		memcpy(num, arg, n - 4);
+		num[n - 4] = 0;
+		if (!vms_parse_u64(num, &opts->thrash_window_refs) ||
+		    opts->thrash_window_refs < 100 || opts->thrash_window_refs > 1000000000000ull)
+			return usage_error(err, "--thrash-window: a number of references from 100 to "
+					   "10^12 (20000refs), not '%s'", arg);
+		return 0;
+	}
+	if (!vms_parse_duration_ns(arg, &opts->thrash_window_ns) ||
+	    opts->thrash_window_ns < 1000000 || opts->thrash_window_ns > 3600000000000ull)
+		return usage_error(err, "--thrash-window needs a duration from 1ms to 1h with its "
+				   "unit (100ms, 2s) or a number of references (20000refs), not '%s'",
+				   arg);
+	return 0;
+}
+
 static int parse_option(int c, const char *word, struct vms_run_options *opts,
 			bool *ret_done, FILE *err)
 {
@@ -319,6 +349,8 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 		else
 			return usage_error(err, "--oom-policy needs kill or pause, not '%s'", optarg);
 		break;
+	case OPT_THRASH_WINDOW:
+		return parse_thrash_window(optarg, opts, err);
 	case OPT_SEED:
 		if (!vms_parse_u64(optarg, &opts->seed))
 			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);

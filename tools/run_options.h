@@ -40,6 +40,8 @@ struct vms_run_options {
 	const char *tlb;            /* --tlb GEOM as given, NULL: no TLB model */
 	struct vms_tlb_geom tlb_geom;
 	uint64_t wss_interval_ns;   /* --wss-interval, 0: none */
+	uint64_t thrash_window_ns;  /* --thrash-window T; 0: the default (100 ms) */
+	uint64_t thrash_window_refs; /* --thrash-window Nrefs; 0: windows of wall time */
 	const char *trace_path;     /* --trace FILE, NULL: none */
 	enum vms_overcommit overcommit; /* --overcommit (docs/oom.md) */
 	uint64_t commit_limit_bytes; /* --commit-limit, 0: the default (never mode only) */

@@ -15,6 +15,7 @@
 #include "run.h"
 #include "run_report_oom.h"
 #include "run_report_refs.h"
+#include "run_report_thrash.h"
 #include "vmsandbox/compress.h"
 
 struct figures {
@@ -154,6 +155,7 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 	vms_report_oom_summary(out, pg);
 	fprintf(out, "  time in faults:  %.3f s of %.2f s wall (%.0f%%)\n", f.fault_s, f.wall_s,
 		f.wall_s > 0 ? 100.0 * f.fault_s / f.wall_s : 0.0);
+	vms_report_thrash_summary(out, pg, opts);
 	fprintf(out, "  processes:       %llu (at most %u at once)",
 		(unsigned long long)pg->st.processes, pg->st.peak_processes);
 	if (pg->st.forks)
@@ -318,6 +320,7 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 
 	vms_report_refs_json(&j, pg, opts, f.wall_s);
 	vms_report_oom_json(&j, pg);
+	vms_report_thrash_json(&j, pg, opts);
 
 	vms_json_key(&j, "interception");
 	vms_json_begin_object(&j);

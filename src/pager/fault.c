@@ -20,6 +20,7 @@
 
 #include "pager.h"
 #include "procmem.h"
+#include "thrash.h"
 #include "uffd.h"
 
 static uint64_t page_addr(vms_vpn_t vpn)
@@ -282,10 +283,12 @@ static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 		pg->refused_agentless = false;
 		memset(res, 0, sizeof(*res));
 		r = vms_mm_ref(pg->mm, p->as, vpn, write, VMS_TIME_NEVER, res);
-		if (r == 0)
+		if (r == 0) {
 			vms_park_after_ref(pg, p, vpn, write, res);
-		else
+			vms_thrash_after_ref(pg, p, vpn, res);
+		} else {
 			vms_park_tlb_displaced(pg, res);
+		}
 		/* No free frame, and no room in swap for a victim: the OOM
 		 * killer frees memory and the fault waits (oom.c). */
 		if (r == -ENOSPC)
@@ -625,6 +628,8 @@ void vms_fault_read_uffd(struct vms_pager *pg, struct vms_proc *p)
 		if (n == 0)
 			break;
 		for (size_t i = 0; i < n && !pg->fatal; i++) {
+			if (msgs[i].event == UFFD_EVENT_PAGEFAULT)
+				vms_thrash_fault_seen(pg->thrash);
 			if (p->pid == 0 && msgs[i].event == UFFD_EVENT_PAGEFAULT)
 				vms_proc_learn_pid(pg, p, (pid_t)msgs[i].arg.pagefault.feat.ptid);
 			dispatch(pg, p, &msgs[i]);

@@ -32,6 +32,7 @@
 #include "filter.h"
 #include "pager.h"
 #include "perfcount.h"
+#include "thrash.h"
 #include "vmsandbox/policy.h"
 
 uint64_t vms_now_ns(void)
@@ -297,6 +298,7 @@ again:
 	 * process has been destroyed: no event would wake it otherwise. */
 	if (vms_proc_reap_gone(pg) && !pg->fatal)
 		goto again;
+	vms_thrash_batch_done(pg);
 }
 
 /*
@@ -423,6 +425,7 @@ static void loop(struct vms_pager *pg)
 		}
 		if (n > 0)
 			backoff_ns = 0;
+		vms_thrash_woke(pg, vms_now_ns());
 		for (int i = 0; i < n && !pg->fatal; i++) {
 			struct vms_watch *w = evs[i].data.ptr;
 
@@ -527,6 +530,9 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 		return -errno;
 	pg->start_ns = vms_now_ns();
 	pg->wss_next_ns = pg->start_ns + cfg->wss_interval_ns;
+	r = vms_thrash_start(pg);
+	if (r < 0)
+		return r;
 	r = launch(pg, &orig);
 	if (r < 0)
 		return r;
@@ -565,6 +571,7 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	}
 	pg->end_ns = vms_now_ns();
 	vms_wss_finish(pg, pg->end_ns);
+	vms_thrash_finish(pg, pg->end_ns);
 	if (pg->perf_fd >= 0) {
 		int pr = vms_perf_read(pg->perf_fd, &pg->instructions);
 
@@ -595,6 +602,7 @@ void vms_pager_fini(struct vms_pager *pg)
 	pg->mm = NULL;
 	vms_park_fini(pg);
 	vms_oom_fini(pg);
+	vms_thrash_fini(pg);
 	vms_trace_writer_free(pg->trace);
 	pg->trace = NULL;
 	if (pg->listen_fd >= 0)

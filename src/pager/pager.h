@@ -46,6 +46,8 @@ struct vms_pager_config {
 	bool ref_tracking;            /* soft unmaps for the policy's reference bits / hits */
 	struct vms_tlb_geom tlb;      /* nr_levels 0: no TLB model */
 	uint64_t wss_interval_ns;     /* 0: no working-set samples */
+	uint64_t thrash_window_ns;    /* thrashing windows of wall time (0: the default) */
+	uint64_t thrash_window_refs;  /* or of engine references (virtual time); 0: wall time */
 	FILE *trace_file;             /* --trace, opened by the caller; NULL: no trace */
 	const char *policy;
 	uint64_t seed;
@@ -69,6 +71,7 @@ enum vms_watch_kind {
 
 struct vms_proc;
 struct vms_fork_wait;
+struct vms_thrash_monitor;
 
 struct vms_watch {
 	enum vms_watch_kind kind;
@@ -330,6 +333,8 @@ struct vms_pager {
 	uint64_t instructions;
 	bool have_instructions;                /* first write error, reported at the end */
 	struct vms_oom_state oom;     /* overcommit refusals and OOM kills (oom.h) */
+	/* The thrashing verdict's windows (thrash.c). */
+	struct vms_thrash_monitor *thrash;
 };
 
 /* loop.c */

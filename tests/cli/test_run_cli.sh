@@ -76,6 +76,10 @@ expect_usage "bad range 1-0" --cpus 1-0 /bin/true
 expect_usage "a range needs an end" --cpus 0- /bin/true
 expect_usage "CPU 1000 is not one" --cpus 1000 /bin/true
 expect_usage "bad range" --cpus 5000 /bin/true
+expect_usage "--thrash-window needs a duration" --thrash-window 5 /bin/true
+expect_usage "--thrash-window needs a duration" --thrash-window 2h /bin/true
+expect_usage "--thrash-window: a number of references from 100" --thrash-window 99refs /bin/true
+expect_usage "--thrash-window: a number of references from 100" --thrash-window xrefs /bin/true
 
 # --help and --version: stdout, status 0.
 "$VMS" --help > "$tmp/out" 2> "$tmp/err"
@@ -103,6 +107,8 @@ expect_valid --memory 64M true
 expect_valid --frames=16 --policy lru --swap none --compress zstd --seed 7 -q true
 expect_valid -f 8 -p fifo --swap 1M --compress none --report "$tmp/r.json" -o "$tmp/summary" true
 expect_valid --swap unlimited --memory 1MiB sh -c 'exit 0'
+expect_valid --thrash-window 1s --frames 64 true
+expect_valid --thrash-window 20000refs --frames 64 true
 # A process tree (sh forks echo's subshell and cat): the same rule.  Without
 # userfaultfd not one of its processes may run unpaged, so nothing is printed.
 expect_valid --frames 64 sh -c 'echo a | cat'
