@@ -14,6 +14,7 @@
 #include "json.h"
 #include "run.h"
 #include "run_report_refs.h"
+#include "run_report_sites.h"
 #include "vmsandbox/compress.h"
 
 struct figures {
@@ -156,6 +157,7 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 			(unsigned long long)pg->st.forks, (unsigned long long)f.mm->cow_faults);
 	fputc('\n', out);
 	print_busiest(out, pg);
+	vms_report_sites_summary(out, pg);
 	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++) {
 		const struct vms_unmanaged_proc *up = &pg->unmanaged_procs[i];
 
@@ -312,6 +314,7 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_json_end_object(&j);
 
 	vms_report_refs_json(&j, pg, opts, f.wall_s);
+	vms_report_sites_json(&j, pg);
 
 	vms_json_key(&j, "interception");
 	vms_json_begin_object(&j);

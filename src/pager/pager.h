@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "channel.h"
+#include "peek.h"
 #include "uffd.h"
 #include "vmsandbox/mm.h"
 #include "vmsandbox/trace.h"
@@ -102,6 +103,7 @@ struct vms_pending_call {
 	enum vms_call_purpose purpose;
 	uint64_t notif_id;
 	uint64_t args[6];
+	uint32_t site;                /* allocation site of an mmap/brk (sites.h), 0 */
 };
 
 /* Evicted pages the agent is to drop (backend.c). */
@@ -210,6 +212,7 @@ struct vms_proc {
 	uint64_t nr_mmaps;            /* anonymous mmaps registered */
 	uint64_t nr_brks;
 	uint64_t managed_bytes_at_start;
+	struct vms_proc_sites *sites; /* allocation sites (sites.c), NULL until used */
 };
 
 /* A process that made intercepted calls but never had a shim: a static
@@ -323,6 +326,9 @@ struct vms_pager {
 	int perf_err;                 /* why there is no count: -errno */
 	uint64_t instructions;
 	bool have_instructions;                /* first write error, reported at the end */
+	/* Allocation sites (sites.c) and reads of the programs' memory (peek.c). */
+	struct vms_sites *sites;
+	struct vms_peek_stats peek;
 };
 
 /* loop.c */
