@@ -152,10 +152,13 @@ static uint32_t capture(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
 
 	if (!s || !ps || p->pid <= 0)
 		return 0;
+	vms_peek_cache_init(&s->cache, pg, p);
 	if (!ps->unwinder && !ps->unwinder_err) {
 		int r = vms_unwinder_new(p->pid, &ps->unwinder);
 
 		ps->unwinder_err = r < 0 ? r : 0;
+		if (ps->unwinder)
+			vms_py_probe(&ps->py, ps->unwinder, peek_read, &s->cache);
 		s->st.setups++;
 		s->st.setup_ns += vms_now_ns() - t0;
 		t0 = vms_now_ns();
@@ -164,9 +167,6 @@ static uint32_t capture(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
 		s->st.failures++;
 		return 0;
 	}
-	vms_peek_cache_init(&s->cache, pg, p);
-	if (ps->py.status == VMS_PY_UNKNOWN)
-		vms_py_probe(&ps->py, ps->unwinder, peek_read, &s->cache);
 	if (vms_unwind_thread(ps->unwinder, tid, peek_read, &s->cache, s->pcs,
 			      VMS_SITE_MAX_FRAMES, &nr_pcs) < 0) {
 		s->st.failures++;

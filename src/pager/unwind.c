@@ -35,9 +35,26 @@ struct vms_unwinder {
 
 static char *debuginfo_path;   /* NULL: libdw's default (/usr/lib/debug) */
 
+/*
+ * Separate debug information by build-id only (/usr/lib/debug/.build-id,
+ * where Debian's -dbg and -dbgsym packages put it).  Not
+ * dwfl_standard_find_debuginfo: after the build-id and debuglink searches
+ * it loads libdebuginfod (and libcurl: 100 ms, measured) and, with
+ * DEBUGINFOD_URLS set, asks the network, with every process of the tree
+ * waiting for the pager.  A binary built with -g has its DWARF in the file
+ * itself and needs no search.
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	return dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name,
+					    debuglink_file, debuglink_crc, debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks proc_callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = find_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
 
@@ -101,13 +118,6 @@ int vms_unwinder_new(pid_t pid, struct vms_unwinder **ret)
 	struct vms_unwinder *u;
 	int r;
 
-	/* dwfl_standard_find_debuginfo looks by build-id and debuglink on
-	 * disk, then asks debuginfod when DEBUGINFOD_URLS is set: a network
-	 * round trip per module with every process of the tree waiting.  The
-	 * pager's own environment loses it (the program was started before
-	 * the first process arrived, with its environment intact). */
-	if (getenv("DEBUGINFOD_URLS"))
-		unsetenv("DEBUGINFOD_URLS");
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -306,9 +316,16 @@ struct vms_symbolizer {
 	size_t nr, cap;
 };
 
+/* Modules are reported by path: there is nothing else to find. */
+static int no_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		       char **file_name, Elf **elfp)
+{
+	return -1;
+}
+
 static const Dwfl_Callbacks offline_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_elf = no_find_elf,
+	.find_debuginfo = find_debuginfo,
 	.section_address = dwfl_offline_section_address,
 	.debuginfo_path = &debuginfo_path,
 };
