@@ -123,6 +123,7 @@ void vms_report_sites_json(struct vms_json *j, const struct vms_pager *pg)
 	vms_json_kv_u64(j, "captures", st->captures);
 	vms_json_kv_u64(j, "capture_failures", st->failures);
 	vms_json_kv_u64(j, "python_captures", st->python_captures);
+	vms_json_kv_u64(j, "frame_pointer_recoveries", st->fp_recoveries);
 	vms_json_kv_double(j, "capture_us_mean", us(st->capture_ns, st->captures));
 	vms_json_kv_double(j, "capture_us_max", us(st->capture_max_ns, 1));
 	vms_json_kv_u64(j, "symbolized_sites", st->symbolized);

@@ -146,6 +146,7 @@ static uint32_t capture(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
 	struct vms_proc_sites *ps = proc_sites(p);
 	uint64_t t0 = vms_now_ns(), dt;
 	size_t nr_pcs = 0;
+	unsigned recovered = 0;
 	uint32_t nr_py, id = 0;
 	struct vms_site *site;
 	bool fresh;
@@ -168,10 +169,11 @@ static uint32_t capture(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
 		return 0;
 	}
 	if (vms_unwind_thread(ps->unwinder, tid, peek_read, &s->cache, s->pcs,
-			      VMS_SITE_MAX_FRAMES, &nr_pcs) < 0) {
+			      VMS_SITE_MAX_FRAMES, &nr_pcs, &recovered) < 0) {
 		s->st.failures++;
 		return 0;
 	}
+	s->st.fp_recoveries += recovered;
 	for (size_t i = 0; i < nr_pcs; i++) {
 		struct vms_site_frame *f = &s->frames[i];
 		const char *module;
@@ -465,12 +467,15 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* The C library, the loader and the C++ runtime: frames of the allocator,
- * not of the allocation's caller. */
+/* The C library, the loader, the C++ runtime and the sanitizers' (which
+ * interpose malloc and mmap): frames of the allocator, not of the
+ * allocation's caller. */
 static bool runtime_module(const char *path)
 {
 	static const char *const prefixes[] = { "libc.so", "libc-", "ld-linux", "libstdc++",
-						"libvmsandbox-shim", "libpthread", "libm.so" };
+						"libvmsandbox-shim", "libpthread", "libm.so",
+						"libasan", "libtsan", "liblsan", "libubsan",
+						"libhwasan" };
 	const char *b = base_name(path);
 
 	for (size_t i = 0; b && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)

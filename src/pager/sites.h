@@ -48,6 +48,8 @@ struct vms_sites_stats {
 				       * capture in each) */
 	uint64_t setup_ns;            /* their cost, not in capture_ns */
 	uint64_t failures;            /* captures that got no stack at all */
+	uint64_t fp_recoveries;       /* frame-pointer frames stepped over by
+				       * finding their saved rbp (unwind.h) */
 	uint64_t python_captures;     /* captures with at least one Python frame */
 	uint64_t mmaps, brks;         /* mapped ranges attributed to a site */
 };

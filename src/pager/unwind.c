@@ -19,7 +19,13 @@
 #include "unwind.h"
 
 /* DWARF register numbers of x86-64 (System V psABI, figure 3.36). */
+#define DWARF_X86_64_RBP 6
 #define DWARF_X86_64_RSP 7
+
+/* Frame-pointer recovery (fp_recover): how far above a frame's stack
+ * pointer its saved rbp is looked for, and how often per stack. */
+#define FP_SCAN_BYTES (16u * 1024)
+#define FP_MAX_RECOVERIES 8
 
 struct vms_unwinder {
 	pid_t pid;
@@ -27,6 +33,11 @@ struct vms_unwinder {
 	/* The unwind in progress (the callbacks' state). */
 	pid_t tid;
 	uint64_t sp, pc;
+	uint64_t rbp;                 /* initial rbp, when have_rbp */
+	bool have_rbp;
+	/* The last frame unwound: where a frame-pointer recovery starts. */
+	uint64_t last_sp;
+	bool last_sp_known, last_rbp_known;
 	vms_unwind_read_fn read;
 	void *read_ctx;
 	uint64_t *pcs;
@@ -89,6 +100,12 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 
 	if (!dwfl_thread_state_registers(thread, DWARF_X86_64_RSP, 1, &sp))
 		return false;
+	if (u->have_rbp) {
+		Dwarf_Word bp = u->rbp;
+
+		if (!dwfl_thread_state_registers(thread, DWARF_X86_64_RBP, 1, &bp))
+			return false;
+	}
 	dwfl_thread_state_register_pc(thread, u->pc);
 	return true;
 }
@@ -181,17 +198,126 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	Dwarf_Addr pc;
 	bool activation;
 
+	Dwarf_Word v;
+
 	if (!dwfl_frame_pc(state, &pc, &activation))
 		return DWARF_CB_ABORT;
 	/* A return address points after the call; its line is the next
 	 * statement's.  The call itself is one byte before. */
 	u->pcs[u->nr++] = activation ? pc : pc - 1;
+	u->last_sp_known = dwfl_frame_reg(state, DWARF_X86_64_RSP, &v) == 0;
+	u->last_sp = v;
+	u->last_rbp_known = dwfl_frame_reg(state, DWARF_X86_64_RBP, &v) == 0;
 	return u->nr < u->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
-int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read, void *ctx,
-		      uint64_t *pcs, size_t max, size_t *ret_nr)
+/* The start of the function holding pc, 0 if unknown. */
+static uint64_t function_start(struct vms_unwinder *u, uint64_t pc)
 {
+	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, pc);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+
+	if (!mod || !dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL))
+		return 0;
+	return sym.st_size && off < sym.st_size ? pc - off : 0;
+}
+
+/*
+ * Does a call to target reach callee?  Directly, or through a PLT stub:
+ * [endbr64] [bnd] jmp *GOT(%rip), whose GOT slot holds callee (resolved,
+ * since the call was made).
+ */
+static bool reaches(struct vms_unwinder *u, uint64_t target, uint64_t callee)
+{
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	uint8_t stub[16];
+	size_t i = 0;
+	int32_t disp;
+	uint64_t slot;
+
+	if (target == callee)
+		return true;
+	if (u->read(u->read_ctx, target, stub, sizeof(stub)) < 0)
+		return false;
+	if (memcmp(stub, endbr64, sizeof(endbr64)) == 0)
+		i += sizeof(endbr64);
+	if (stub[i] == 0xf2)
+		i++;
+	if (stub[i] != 0xff || stub[i + 1] != 0x25)
+		return false;
+	memcpy(&disp, &stub[i + 2], sizeof(disp));
+	return u->read(u->read_ctx, target + i + 6 + (uint64_t)(int64_t)disp, &slot,
+		       sizeof(slot)) == 0 && slot == callee;
+}
+
+/*
+ * Is ra the return address of a call to the function starting at callee
+ * (0: unknown)?  2: certainly (E8 rel32 reaching callee), 1: plausibly (FF /2,
+ * a call through a register or memory, whose target cannot be checked),
+ * 0: no.
+ */
+static int call_before(struct vms_unwinder *u, uint64_t ra, uint64_t callee)
+{
+	uint8_t code[8];
+	int32_t rel;
+
+	if (ra < sizeof(code) || !dwfl_addrmodule(u->dwfl, ra) ||
+	    u->read(u->read_ctx, ra - sizeof(code), code, sizeof(code)) < 0)
+		return 0;
+	if (code[3] == 0xe8) {
+		memcpy(&rel, &code[4], sizeof(rel));
+		if (callee && reaches(u, ra + (uint64_t)(int64_t)rel, callee))
+			return 2;
+	}
+	for (int k = 2; k <= 7; k++)
+		if (code[8 - k] == 0xff && ((code[8 - k + 1] >> 3) & 7) == 2)
+			return 1;
+	return 0;
+}
+
+/*
+ * A frame whose CFA is computed from rbp (code built with frame pointers,
+ * or at -O0) cannot be unwound when rbp is unknown: /proc/PID/syscall gives
+ * only rsp and rip, and the system call wrappers below it never save rbp.
+ * Such a frame pushed its caller's rbp just below its return address:
+ * above the last frame's stack pointer, find the first slot W such that
+ * W + 8 holds the return address of a call to that frame's function (a
+ * direct call's target is checked; an indirect call also needs [W], the
+ * caller's rbp, to point further up the stack).  The caller's state is then
+ * rsp = W + 16, rbp = [W], pc = [W + 8].  Returns true with u's initial
+ * registers set to it.
+ */
+static bool fp_recover(struct vms_unwinder *u)
+{
+	uint64_t callee = function_start(u, u->pcs[u->nr - 1]);
+	uint64_t w = u->last_sp;
+
+	if (!u->last_sp_known || u->last_rbp_known)
+		return false;   /* unknown stack, or not stuck for rbp */
+	for (; w < u->last_sp + FP_SCAN_BYTES; w += 8) {
+		uint64_t slot[2];
+		int how;
+
+		if (u->read(u->read_ctx, w, slot, sizeof(slot)) < 0)
+			return false;
+		how = call_before(u, slot[1], callee);
+		if (how == 2 || (how == 1 && slot[0] > w + 16 && slot[0] < w + (8u << 20))) {
+			u->sp = w + 16;
+			u->rbp = slot[0];
+			u->have_rbp = true;
+			/* Inside the call: CFI and line of the call site. */
+			u->pc = slot[1] - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read, void *ctx,
+		      uint64_t *pcs, size_t max, size_t *ret_nr, unsigned *ret_recovered)
+{
+	unsigned recovered = 0;
 	int r;
 
 	if (!max)
@@ -205,9 +331,19 @@ int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read
 	u->pcs = pcs;
 	u->max = max;
 	u->nr = 0;
-	/* The end of the stack is reported as an error by some targets, and
-	 * a read the pager refused ends it too: whatever was unwound counts. */
-	dwfl_getthread_frames(u->dwfl, tid, frame_cb, u);
+	u->have_rbp = false;
+	/* A read the pager refused ends the stack: whatever was unwound
+	 * counts.  A stack that ends with rbp unknown may end at a frame-
+	 * pointer frame: recover its caller and go on from there. */
+	for (;;) {
+		/* libdw ends a stack it cannot unwind further as it ends a
+		 * complete one (returning 0): fp_recover() tells them apart
+		 * by rbp, known at a stack's true end (_start, clone3). */
+		dwfl_getthread_frames(u->dwfl, tid, frame_cb, u);
+		if (!u->nr || u->nr >= max || recovered == FP_MAX_RECOVERIES || !fp_recover(u))
+			break;
+		recovered++;
+	}
 	u->read = NULL;
 	u->pcs = NULL;
 	if (u->nr == 0) {
@@ -215,6 +351,7 @@ int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read
 		u->nr = 1;
 	}
 	*ret_nr = u->nr;
+	*ret_recovered = recovered;
 	return 0;
 }
 

@@ -4,15 +4,16 @@
  * the supervisor with libdw (elfutils): CFI from .eh_frame/.debug_frame,
  * modules from /proc/PID/maps, symbols and source lines from the ELF
  * symbol tables and DWARF (separate debug files found by build-id or
- * debuglink, never by debuginfod: that would put network lookups in the
+ * never by debuginfod: that would put network lookups in the
  * pager's loop).  docs/design.md says why libdw rather than libunwind.
  *
  * The thread's registers come from /proc/PID/task/TID/syscall, which gives
  * the stack pointer and program counter of a thread blocked in a syscall;
- * that is all the kernel shows without ptrace.  Unwinding therefore needs
- * no register but rsp and rip in the innermost frame: a caller whose CFA is
- * computed from rbp (code built with frame pointers, or -O0) can only be
- * unwound if a frame below it saved rbp on the stack.
+ * that is all the kernel shows without ptrace.  CFI needs nothing else as
+ * long as frames compute their CFA from rsp (gcc -O1 and above); a frame
+ * that computes it from rbp (frame pointers, -O0) is stepped over by
+ * finding its saved rbp on the stack, checked against the call instruction
+ * before its return address.
  *
  * Memory is read through the caller's function (the pager's peek), never
  * directly: the stack is registered memory the pager itself serves.
@@ -41,10 +42,12 @@ void vms_unwinder_free(struct vms_unwinder *u);
  * the innermost frame's pc, and for every caller its return address minus
  * one (inside the call instruction, whose line is the caller's).  Returns
  * 0 with *ret_nr >= 1, or -errno (-ESRCH the thread is gone, -EAGAIN it is
- * not in a syscall).
+ * not in a syscall).  *ret_recovered: how many frame-pointer frames had to
+ * be stepped over by searching the stack for their saved rbp (unwind.c,
+ * fp_recover), because the kernel does not show rbp.
  */
 int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read, void *ctx,
-		      uint64_t *pcs, size_t max, size_t *ret_nr);
+		      uint64_t *pcs, size_t max, size_t *ret_nr, unsigned *ret_recovered);
 
 /* Where pc is: its module's path and the ELF virtual address in it (as
  * `addr2line -e MODULE` takes it).  Returns 0, or

@@ -17,6 +17,7 @@
 #   --peeks SOURCE MIN   at least MIN pages were read from SOURCE (swap,
 #                        park, ...) while unwinding
 #   --evicted     the budget bound: evictions and swap-ins happened
+#   --fp-recoveries MIN   at least MIN frame-pointer frames were stepped over
 # Always: the section is there, no capture failed, no peek failed.
 # Prints "sites: ..." with the top sites on success, one "FAIL: ..." line
 # per broken expectation (exit 1) otherwise.
@@ -136,6 +137,11 @@ def main():
             if not num(peeks.get(src)) or peeks.get(src) < lo:
                 fails.append("%s pages peeked from %s while unwinding, expected at least %d" % (
                     peeks.get(src), src, lo))
+        elif opt == "--fp-recoveries":
+            lo = int(args.pop(0))
+            if sec.get("frame_pointer_recoveries", 0) < lo:
+                fails.append("%s frame-pointer recoveries, expected at least %d" % (
+                    sec.get("frame_pointer_recoveries"), lo))
         elif opt == "--evicted":
             if not r.get("evictions") or not r.get("faults", {}).get("swap_in"):
                 fails.append("the budget never bound (%s evictions, %s swap-ins)" % (

@@ -9,6 +9,9 @@
 #             allocations are unwound (peeks from swap)
 #   c_tlb     the same under --tlb 16: most stack pages are soft-unmapped,
 #             and unwinding reads them from their park slots
+#   c_fp      sites_leak built with -fno-omit-frame-pointer, FIFO under 15%:
+#             every stack must still reach main (the unwinder finds each
+#             frame's saved rbp, which the kernel does not show)
 #   python    py_leak.py grows a list of strings in grow(); the top site's
 #             innermost Python frame must be grow() at the marked line,
 #             called from main()
@@ -61,6 +64,11 @@ c_tlb)
 	vms_live c_tlb sites_leak --frames "$(vms_frames_pct 73300 25)" --tlb 16 \
 		-- "$PROGS/sites_leak" 48 6 16 &&
 		check c_tlb "${C_CHECKS[@]}" --peeks park 1 ;;
+c_fp)
+	vms_native sites_leak_fp -- "$PROGS/sites_leak_fp" 48 6 16 || vms_finish
+	vms_live c_fp sites_leak_fp --frames "$(vms_frames_pct 73300 15)" --policy fifo \
+		-- "$PROGS/sites_leak_fp" 48 6 16 &&
+		check c_fp "${C_CHECKS[@]}" --fp-recoveries 1 ;;
 python)
 	vms_native py_leak -- "$PY" "$VMS_SRC/py_leak.py" 300000 || vms_finish
 	vms_live python py_leak --frames "$(vms_frames_pct 43900 25)" \
@@ -68,6 +76,6 @@ python)
 		check python --python "py_leak.py:$(site_line "$VMS_SRC/py_leak.py" grow)" grow main 10 \
 			--held 80 --evicted ;;
 *)
-	vms_error "unknown case '$case_name' (c_swap, c_tlb, python)" ;;
+	vms_error "unknown case '$case_name' (c_swap, c_tlb, c_fp, python)" ;;
 esac
 vms_finish
