@@ -121,8 +121,8 @@ static void put_utf8(char *buf, size_t size, size_t *n, uint32_t c)
  * cut to size - 1 bytes. */
 static int read_str(vms_unwind_read_fn read, void *ctx, uint64_t obj, char *buf, size_t size)
 {
-	uint32_t state, kind;
-	int64_t length;
+	uint32_t state = 0, kind;
+	int64_t length = 0;
 	uint64_t data;
 	size_t n = 0, want;
 	uint8_t chunk[512];
@@ -180,7 +180,7 @@ static int read_str(vms_unwind_read_fn read, void *ctx, uint64_t obj, char *buf,
 static int find_tstate(const struct vms_py_target *t, pid_t tid, vms_unwind_read_fn read,
 		       void *ctx, uint64_t *ret)
 {
-	uint64_t interp, ts, native;
+	uint64_t interp = 0, ts = 0, native = 0;
 	int r;
 
 	*ret = 0;
@@ -205,9 +205,9 @@ static int find_tstate(const struct vms_py_target *t, pid_t tid, vms_unwind_read
 /* The line being executed in a frame of code object `code` at prev_instr. */
 static int frame_line(vms_unwind_read_fn read, void *ctx, uint64_t code, uint64_t prev_instr)
 {
-	uint64_t table_obj;
-	int64_t table_len;
-	int32_t first;
+	uint64_t table_obj = 0;
+	int64_t table_len = 0;
+	int32_t first = 0;
 	uint8_t *table;
 	size_t len;
 	int line;
@@ -236,7 +236,7 @@ static int frame_line(vms_unwind_read_fn read, void *ctx, uint64_t code, uint64_
 int vms_py_stack(const struct vms_py_target *t, pid_t tid, vms_unwind_read_fn read, void *ctx,
 		 struct vms_py_frame *out, size_t max, size_t *ret_nr)
 {
-	uint64_t ts, cframe, frame;
+	uint64_t ts = 0, cframe = 0, frame = 0;
 	size_t n = 0;
 	int r;
 
@@ -251,9 +251,9 @@ int vms_py_stack(const struct vms_py_target *t, pid_t tid, vms_unwind_read_fn re
 		return r;
 	r = read_u64(read, ctx, cframe + VMS_PY_CFRAME_CURRENT_FRAME, &frame);
 	for (int walked = 0; r == 0 && frame && n < max && walked < MAX_FRAMES_WALKED; walked++) {
-		uint64_t code, prev, prev_instr, filename, qualname;
-		int32_t first_traceable;
-		uint8_t owner;
+		uint64_t code = 0, prev = 0, prev_instr = 0, filename = 0, qualname = 0;
+		int32_t first_traceable = 0;
+		uint8_t owner = 0;
 
 		r = read_u64(read, ctx, frame + VMS_PY_IFRAME_CODE, &code);
 		if (r == 0)
