@@ -467,15 +467,15 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* The C library, the loader, the C++ runtime and the sanitizers' (which
- * interpose malloc and mmap): frames of the allocator, not of the
- * allocation's caller. */
+/* The C library, the loader, the C++ runtime, malloc replacements and the
+ * sanitizers' runtimes (which interpose malloc and mmap): frames of the
+ * allocator, not of the allocation's caller. */
 static bool runtime_module(const char *path)
 {
 	static const char *const prefixes[] = { "libc.so", "libc-", "ld-linux", "libstdc++",
-						"libvmsandbox-shim", "libpthread", "libm.so",
-						"libasan", "libtsan", "liblsan", "libubsan",
-						"libhwasan" };
+						"libvmsandbox-shim", "libpthread", "libjemalloc",
+						"libtcmalloc", "libmimalloc", "libasan", "libtsan",
+						"liblsan", "libubsan", "libhwasan" };
 	const char *b = base_name(path);
 
 	for (size_t i = 0; b && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)

@@ -252,8 +252,8 @@ static bool reaches(struct vms_unwinder *u, uint64_t target, uint64_t callee)
 }
 
 /*
- * Is ra the return address of a call to the function starting at callee
- * (0: unknown)?  2: certainly (E8 rel32 reaching callee), 1: plausibly (FF /2,
+ * Is ra the return address of a call to the function starting at callee?
+ * 2: certainly (E8 rel32 reaching callee), 1: plausibly (FF /2,
  * a call through a register or memory, whose target cannot be checked),
  * 0: no.
  */
@@ -267,7 +267,7 @@ static int call_before(struct vms_unwinder *u, uint64_t ra, uint64_t callee)
 		return 0;
 	if (code[3] == 0xe8) {
 		memcpy(&rel, &code[4], sizeof(rel));
-		if (callee && reaches(u, ra + (uint64_t)(int64_t)rel, callee))
+		if (reaches(u, ra + (uint64_t)(int64_t)rel, callee))
 			return 2;
 	}
 	for (int k = 2; k <= 7; k++)
@@ -283,8 +283,9 @@ static int call_before(struct vms_unwinder *u, uint64_t ra, uint64_t callee)
  * Such a frame pushed its caller's rbp just below its return address:
  * above the last frame's stack pointer, find the first slot W such that
  * W + 8 holds the return address of a call to that frame's function (a
- * direct call's target is checked; an indirect call also needs [W], the
- * caller's rbp, to point further up the stack).  The caller's state is then
+ * direct call must reach it, directly or through a PLT stub; an indirect
+ * call, whose target is unknown, also needs [W], the caller's rbp, to point
+ * further up the stack).  The caller's state is then
  * rsp = W + 16, rbp = [W], pc = [W + 8].  Returns true with u's initial
  * registers set to it.
  */
@@ -293,8 +294,12 @@ static bool fp_recover(struct vms_unwinder *u)
 	uint64_t callee = function_start(u, u->pcs[u->nr - 1]);
 	uint64_t w = u->last_sp;
 
-	if (!u->last_sp_known || u->last_rbp_known)
-		return false;   /* unknown stack, or not stuck for rbp */
+	/* Without the function's start (a local symbol of a stripped
+	 * library, hand-written assembly) no call can be checked, and an
+	 * unchecked match made up callers (ffi_call_unix64 "returned" to
+	 * __libc_start_call_main): the stack ends there instead. */
+	if (!u->last_sp_known || u->last_rbp_known || !callee)
+		return false;   /* unknown stack, not stuck for rbp, or unknown function */
 	for (; w < u->last_sp + FP_SCAN_BYTES; w += 8) {
 		uint64_t slot[2];
 		int how;
@@ -312,6 +317,25 @@ static bool fp_recover(struct vms_unwinder *u)
 		}
 	}
 	return false;
+}
+
+/* One unwind from u's initial registers, stepping over frame-pointer
+ * frames; the frames in u->pcs[0, u->nr). */
+static void unwind_from_registers(struct vms_unwinder *u, pid_t tid, size_t max,
+				  unsigned *recovered)
+{
+	/* A read the pager refused ends the stack: whatever was unwound
+	 * counts.  A stack that ends with rbp unknown may end at a frame-
+	 * pointer frame: recover its caller and go on from there.  libdw
+	 * ends a stack it cannot unwind further as it ends a complete one
+	 * (returning 0): fp_recover() tells them apart by rbp, known at a
+	 * stack's true end (_start, clone3). */
+	for (;;) {
+		dwfl_getthread_frames(u->dwfl, tid, frame_cb, u);
+		if (!u->nr || u->nr >= max || *recovered == FP_MAX_RECOVERIES || !fp_recover(u))
+			break;
+		(*recovered)++;
+	}
 }
 
 int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read, void *ctx,
@@ -332,17 +356,20 @@ int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read
 	u->max = max;
 	u->nr = 0;
 	u->have_rbp = false;
-	/* A read the pager refused ends the stack: whatever was unwound
-	 * counts.  A stack that ends with rbp unknown may end at a frame-
-	 * pointer frame: recover its caller and go on from there. */
-	for (;;) {
-		/* libdw ends a stack it cannot unwind further as it ends a
-		 * complete one (returning 0): fp_recover() tells them apart
-		 * by rbp, known at a stack's true end (_start, clone3). */
-		dwfl_getthread_frames(u->dwfl, tid, frame_cb, u);
-		if (!u->nr || u->nr >= max || recovered == FP_MAX_RECOVERIES || !fp_recover(u))
+	/* A library loaded since the modules were listed (dlopen: Python's
+	 * extension modules) has no CFI here: list them again and start
+	 * over, once, if the stack ends in a pc no module holds. */
+	for (int listed = 0;; listed++) {
+		unwind_from_registers(u, tid, max, &recovered);
+		if (listed || !u->nr || dwfl_addrmodule(u->dwfl, u->pcs[u->nr - 1]) ||
+		    report_modules(u) < 0)
 			break;
-		recovered++;
+		u->nr = 0;
+		u->have_rbp = false;
+		recovered = 0;
+		r = read_syscall_regs(u->pid, tid, &u->sp, &u->pc);
+		if (r < 0)
+			return r;
 	}
 	u->read = NULL;
 	u->pcs = NULL;
