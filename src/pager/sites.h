@@ -21,6 +21,20 @@
  * All of it runs in the pager's loop (syscall.c at the notification and at
  * the agent's reply, fault.c at unmap and mremap events, proc.c at fork
  * and exit).
+ *
+ * An out-of-memory report, before it kills:
+ *
+ *	struct vms_site_held top[5];
+ *	size_t n = vms_sites_top_held(pg, NULL, top, 5);    (or one process)
+ *	for (size_t i = 0; i < n; i++) {
+ *		char where[256];
+ *		const struct vms_site *s = vms_sites_get(pg, top[i].site);
+ *
+ *		vms_sites_describe(pg, top[i].site, where, sizeof(where));
+ *		... top[i].resident_pages + top[i].swapped_pages pages, at `where`;
+ *		    s->frames[k].function/.file/.line/.module are string ids for
+ *		    vms_sites_string(), s->pyframes[k] the Python frames ...
+ *	}
  */
 #ifndef VMSANDBOX_PAGER_SITES_H
 #define VMSANDBOX_PAGER_SITES_H
