@@ -31,8 +31,8 @@
 #include "fdpass.h"
 #include "filter.h"
 #include "pager.h"
-#include "sites.h"
 #include "perfcount.h"
+#include "sites.h"
 #include "vmsandbox/policy.h"
 
 uint64_t vms_now_ns(void)

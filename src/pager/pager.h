@@ -10,7 +10,9 @@
  * arrival, registration of its memory, exit), fault.c (userfaultfd messages:
  * faults and events), backend.c (the engine's backend: eviction through the
  * stash, restore, peek), syscall.c (seccomp notifications, agent replies),
- * fork.c (a process about to fork: write-protect for copy-on-write).
+ * fork.c (a process about to fork: write-protect for copy-on-write), peek.c
+ * (reading a process's memory through the page table), sites.c (allocation
+ * sites: sites.h).
  * The summary and JSON report are the front end's (tools/run_report.c).
  */
 #ifndef VMSANDBOX_PAGER_H

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmsandbox/types.h"
+
 struct vms_pager;
 struct vms_proc;
 
@@ -51,7 +53,7 @@ struct vms_peek_stats {
 };
 
 /*
- * The page at addr (rounded down) of p, into buf (4096 bytes).  Returns 0
+ * The page at addr (rounded down) of p, into buf (VMS_PAGE_SIZE bytes).  Returns 0
  * with its source in *ret_src (may be NULL), or -errno: -ESRCH when p has
  * no page table or pid, -EFAULT for an address mapped nowhere, -EIO when
  * the page cannot be read safely.  Counts in pg's peek statistics.
@@ -76,7 +78,7 @@ struct vms_peek_cache {
 		int err;              /* 0, or the peek's error (cached too) */
 		uint8_t valid;
 	} slot[VMS_PEEK_CACHE_PAGES];
-	uint8_t data[VMS_PEEK_CACHE_PAGES][4096];
+	uint8_t data[VMS_PEEK_CACHE_PAGES][VMS_PAGE_SIZE];
 };
 
 void vms_peek_cache_init(struct vms_peek_cache *c, struct vms_pager *pg, struct vms_proc *p);
