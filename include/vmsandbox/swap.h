@@ -104,6 +104,13 @@ int vms_swap_put(struct vms_swap *swap, const void *page, vms_slot_t *ret_slot);
 int vms_swap_get(struct vms_swap *swap, vms_slot_t slot, void *page_out);
 
 /*
+ * vms_swap_get() for a reader that is not a swap-in (the pager reading a
+ * program's evicted stack to unwind it): the same bytes and errors, and no
+ * statistic changes.
+ */
+int vms_swap_peek(struct vms_swap *swap, vms_slot_t slot, void *page_out);
+
+/*
  * A data-less slot with refcount 1: counts as a stored page holding 0 bytes.
  * Respects max_slots (-ENOSPC, counted in rejects).
  */

@@ -291,7 +291,8 @@ static struct swap_slot *slot_in_use(const struct vms_swap *swap, vms_slot_t slo
 	return &swap->slots[slot];
 }
 
-int vms_swap_get(struct vms_swap *swap, vms_slot_t slot, void *page_out)
+/* The page of slot into page_out, without counting a swap-in. */
+static int rebuild(struct vms_swap *swap, vms_slot_t slot, void *page_out)
 {
 	struct swap_slot *s = slot_in_use(swap, slot);
 	int r;
@@ -301,25 +302,37 @@ int vms_swap_get(struct vms_swap *swap, vms_slot_t slot, void *page_out)
 	switch ((enum slot_kind)s->kind) {
 	case SLOT_SAME:
 		fill_page(page_out, s->u.value);
-		break;
+		return 0;
 	case SLOT_RAW:
 		memcpy(page_out, s->u.data, VMS_PAGE_SIZE);
-		break;
+		return 0;
 	case SLOT_COMPRESSED:
 		r = vms_codec_decompress(swap->codec, s->u.data, s->len, page_out, VMS_PAGE_SIZE);
 		if (r < 0) {
 			memset(page_out, 0, VMS_PAGE_SIZE);
 			return -EIO;
 		}
-		break;
+		return 0;
 	case SLOT_RESERVED:
 		return -ENODATA;
 	case SLOT_FREE:
 	default:
 		return -EINVAL;
 	}
-	swap->stats.pages_in++;
-	return 0;
+}
+
+int vms_swap_get(struct vms_swap *swap, vms_slot_t slot, void *page_out)
+{
+	int r = rebuild(swap, slot, page_out);
+
+	if (r == 0)
+		swap->stats.pages_in++;
+	return r;
+}
+
+int vms_swap_peek(struct vms_swap *swap, vms_slot_t slot, void *page_out)
+{
+	return rebuild(swap, slot, page_out);
 }
 
 void vms_swap_dup(struct vms_swap *swap, vms_slot_t slot)

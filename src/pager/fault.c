@@ -21,6 +21,7 @@
 #include "pager.h"
 #include "procmem.h"
 #include "thrash.h"
+#include "sites.h"
 #include "uffd.h"
 
 static uint64_t page_addr(vms_vpn_t vpn)
@@ -558,9 +559,12 @@ static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd
 	case UFFD_EVENT_REMOVE:
 	case UFFD_EVENT_UNMAP:
 		handle_remove(pg, p, m->arg.remove.start, m->arg.remove.end);
+		if (m->event == UFFD_EVENT_UNMAP)
+			vms_sites_unmapped(pg, p, m->arg.remove.start, m->arg.remove.end);
 		break;
 	case UFFD_EVENT_REMAP:
 		handle_remap(pg, p, m->arg.remap.from, m->arg.remap.to, m->arg.remap.len);
+		vms_sites_remapped(pg, p, m->arg.remap.from, m->arg.remap.to, m->arg.remap.len);
 		break;
 	case UFFD_EVENT_FORK:
 		vms_proc_fork(pg, p, (int)m->arg.fork.ufd);

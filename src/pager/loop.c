@@ -33,6 +33,7 @@
 #include "pager.h"
 #include "perfcount.h"
 #include "thrash.h"
+#include "sites.h"
 #include "vmsandbox/policy.h"
 
 uint64_t vms_now_ns(void)
@@ -495,6 +496,9 @@ static int setup(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	r = vms_park_init(pg);
 	if (r < 0)
 		return r;
+	r = vms_sites_init(pg);
+	if (r < 0)
+		return r;
 	if (cfg->trace_file) {
 		r = vms_trace_writer_new(trace_write, cfg->trace_file, &pg->trace);
 		if (r < 0)
@@ -572,6 +576,7 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	pg->end_ns = vms_now_ns();
 	vms_wss_finish(pg, pg->end_ns);
 	vms_thrash_finish(pg, pg->end_ns);
+	vms_sites_finish(pg);
 	if (pg->perf_fd >= 0) {
 		int pr = vms_perf_read(pg->perf_fd, &pg->instructions);
 
@@ -603,6 +608,7 @@ void vms_pager_fini(struct vms_pager *pg)
 	vms_park_fini(pg);
 	vms_oom_fini(pg);
 	vms_thrash_fini(pg);
+	vms_sites_fini(pg);
 	vms_trace_writer_free(pg->trace);
 	pg->trace = NULL;
 	if (pg->listen_fd >= 0)

@@ -10,7 +10,9 @@
  * arrival, registration of its memory, exit), fault.c (userfaultfd messages:
  * faults and events), backend.c (the engine's backend: eviction through the
  * stash, restore, peek), syscall.c (seccomp notifications, agent replies),
- * fork.c (a process about to fork: write-protect for copy-on-write).
+ * fork.c (a process about to fork: write-protect for copy-on-write), peek.c
+ * (reading a process's memory through the page table), sites.c (allocation
+ * sites: sites.h).
  * The summary and JSON report are the front end's (tools/run_report.c).
  */
 #ifndef VMSANDBOX_PAGER_H
@@ -22,6 +24,7 @@
 #include <sys/types.h>
 
 #include "channel.h"
+#include "peek.h"
 #include "uffd.h"
 #include "vmsandbox/mm.h"
 #include "vmsandbox/trace.h"
@@ -110,6 +113,7 @@ struct vms_pending_call {
 	uint64_t notif_id;
 	uint64_t args[6];
 	uint64_t commit_pages;        /* charged by --overcommit until the call completes */
+	uint32_t site;                /* allocation site of an mmap/brk (sites.h), 0 */
 };
 
 /* Evicted pages the agent is to drop (backend.c). */
@@ -219,6 +223,7 @@ struct vms_proc {
 	uint64_t nr_brks;
 	uint64_t managed_bytes_at_start;
 	struct vms_proc_commit commit;  /* --overcommit accounting (commit.c) */
+	struct vms_proc_sites *sites; /* allocation sites (sites.c), NULL until used */
 };
 
 /* A process that made intercepted calls but never had a shim: a static
@@ -335,6 +340,9 @@ struct vms_pager {
 	struct vms_oom_state oom;     /* overcommit refusals and OOM kills (oom.h) */
 	/* The thrashing verdict's windows (thrash.c). */
 	struct vms_thrash_monitor *thrash;
+	/* Allocation sites (sites.c) and reads of the programs' memory (peek.c). */
+	struct vms_sites *sites;
+	struct vms_peek_stats peek;
 };
 
 /* loop.c */

@@ -22,6 +22,7 @@
 #include "fdpass.h"
 #include "pager.h"
 #include "procmem.h"
+#include "sites.h"
 #include "uffd.h"
 
 #define REGISTER_MODE (UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP)
@@ -405,11 +406,13 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 		struct vms_trace_event ev = { .kind = VMS_TR_EXIT, .pid = p->as->id };
 
 		record(pg, p);
+		vms_sites_proc_exit(pg, p);
 		vms_mm_as_destroy(pg->mm, p->as);
 		vms_trace_note(pg, &ev);
 		pg->st.nr_processes--;
 		vms_oom_reaped(pg, p->pid);
 	}
+	vms_sites_proc_exit(pg, p);   /* a process that never arrived */
 	if (p->uffd >= 0) {
 		epoll_ctl(pg->epfd, EPOLL_CTL_DEL, p->uffd, NULL);
 		close(p->uffd);
@@ -523,6 +526,7 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 		return;
 	}
 	c->as->owner = c;
+	vms_sites_fork(pg, parent, c);
 	c->uffd_watch = (struct vms_watch){ .kind = VMS_WATCH_UFFD, .proc = c };
 	vms_pager_watch(pg, uffd, &c->uffd_watch);
 	c->next = pg->procs;

@@ -30,6 +30,7 @@
 #include "filter.h"
 #include "pager.h"
 #include "procmem.h"
+#include "sites.h"
 
 #define PAGE_UP(x) (((x) + VMS_PAGE - 1) & ~(uint64_t)(VMS_PAGE - 1))
 
@@ -164,6 +165,11 @@ void vms_syscall_notify(struct vms_pager *pg)
 	 * sees this one's room taken (the kernel's mmap_lock does that). */
 	p->calls->commit_pages = charged;
 	p->commit.inflight += charged;
+	/* The calling thread stays stopped until the reply: its stack is
+	 * read while the agent maps (the request is p->calls' head). */
+	p->calls->site = op == VMS_AGENT_MMAP
+		? vms_sites_capture_mmap(pg, p, (pid_t)req.pid, args[1])
+		: vms_sites_capture_brk(pg, p, (pid_t)req.pid, args[0]);
 }
 
 static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
@@ -175,8 +181,10 @@ static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
 	if (c->op == VMS_AGENT_BRK && ret > 0)
 		p->commit.brk_cur = (uint64_t)ret;
 	if (c->op == VMS_AGENT_MMAP && ret >= 0) {
-		if (vms_proc_register(pg, p, (uint64_t)ret, PAGE_UP(c->args[1])) == 0)
+		if (vms_proc_register(pg, p, (uint64_t)ret, PAGE_UP(c->args[1])) == 0) {
 			p->nr_mmaps++;
+			vms_sites_mapped(pg, p, c->site, (uint64_t)ret, PAGE_UP(c->args[1]));
+		}
 	} else if (c->op == VMS_AGENT_BRK && ret > 0) {
 		uint64_t end = PAGE_UP((uint64_t)ret), from = PAGE_UP(p->heap_end);
 
@@ -184,6 +192,7 @@ static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
 		if (end > from)
 			vms_proc_register(pg, p, from, end - from);
 		p->heap_end = end;
+		vms_sites_brk_done(pg, p, c->site, end);
 	}
 	vms_seccomp_reply(pg->seccomp_fd, c->notif_id, ret);
 }

@@ -1,23 +1,26 @@
-# A python3 program that leaks: grow() keeps 1 MiB blocks of random bytes
-# (which do not compress) in a list it never empties, printing the total in
-# MiB after each block.  Under a budget with a bounded swap, vmsandbox's OOM
-# killer stops it; its report names grow() and the line of the allocation
-# (PY_LEAK_LINE, which the test reads).
+# A python3 program that leaks: grow() keeps every string it makes, so the
+# interpreter maps arena after arena (1 MiB mmaps) from the line that
+# carries the SITE marker; tests/integration/test_sites.sh checks that the
+# report names that file, function and line.  Prints the count and total length, which
+# are deterministic, and leaves with os._exit: a normal exit frees every
+# arena first, and the test wants the leak still held when the process ends.
+# usage: py_leak.py N
 import os
 import sys
 
 
-def grow(blocks):
-    blocks.append(bytearray(os.urandom(1 << 20)))  # PY_LEAK_LINE
+def grow(n):
+    kept = []
+    for i in range(n):
+        kept.append("item %09d " % i * 4)  # SITE: grow
+    return kept
 
 
 def main():
-    limit = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    blocks = []
-    while not limit or len(blocks) < limit:
-        grow(blocks)
-        print("leaked", len(blocks), "MiB", flush=True)
-    print("done")
+    kept = grow(int(sys.argv[1]))
+    print(len(kept), sum(len(s) for s in kept), flush=True)
+    os._exit(0)
 
 
-main()
+if __name__ == "__main__":
+    main()

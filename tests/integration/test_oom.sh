@@ -5,7 +5,7 @@
 #                1024 frames and 8 MiB of swap: killed at the predicted point
 #                (frames + swap: 12 MiB) with exit 137; the report names it
 #                the victim, with what it held, and the allocation site.
-#   py_leak      the same with python3 (py_leak.py), 4096 frames + 32 MiB.
+#   py_leak      the same with python3 (py_oom_leak.py), 4096 frames + 32 MiB.
 #   never_c      --overcommit never: malloc returns NULL, sbrk fails with
 #                ENOMEM, the program frees and goes on (commit_probe).
 #   never_py     --overcommit never: python3 raises MemoryError twice, goes
@@ -83,7 +83,7 @@ py_leak)
 	vms_need python3
 	d=$VMS_TMP/py_leak
 	mkdir -p "$d"
-	"$VMS" --frames 4096 --swap 32M --report "$d/report.json" -q -- python3 "$SRC/py_leak.py" \
+	"$VMS" --frames 4096 --swap 32M --report "$d/report.json" -q -- python3 "$SRC/py_oom_leak.py" \
 		> "$d/out" 2> "$d/err"
 	st=$?
 	before=$VMS_FAILS

@@ -692,6 +692,37 @@ static void test_invalid_slots(void **state)
 	vms_swap_free(swap);
 }
 
+/* A peek (the pager unwinding a program's evicted stack) gives the bytes a
+ * get would, for every kind of slot, and is not a swap-in. */
+static void test_peek_does_not_count(void **state)
+{
+	unsigned char text[PAGE], rnd[PAGE], same[PAGE], out[PAGE];
+	struct vms_swap *swap = new_store(VMS_COMPRESS_LZ4, 0, 0);
+	uint64_t rng = 77;
+	vms_slot_t t, r, z, res;
+
+	make_text(text, &rng);
+	make_random(rnd, &rng);
+	memset(same, 0x5a, sizeof(same));
+	t = put_ok(swap, text);
+	r = put_ok(swap, rnd);
+	z = put_ok(swap, same);
+	assert_int_equal(vms_swap_reserve(swap, &res), 0);
+	assert_int_equal(vms_swap_peek(swap, t, out), 0);
+	assert_memory_equal(out, text, PAGE);
+	assert_int_equal(vms_swap_peek(swap, r, out), 0);
+	assert_memory_equal(out, rnd, PAGE);
+	assert_int_equal(vms_swap_peek(swap, z, out), 0);
+	assert_memory_equal(out, same, PAGE);
+	assert_int_equal(vms_swap_peek(swap, res, out), -ENODATA);
+	assert_int_equal(vms_swap_peek(swap, res + 1, out), -EINVAL);
+	assert_int_equal(stats_of(swap).pages_in, 0);
+	assert_int_equal(vms_swap_get(swap, t, out), 0);
+	assert_int_equal(stats_of(swap).pages_in, 1);
+	assert_int_equal(vms_swap_refcount(swap, t), 1);   /* neither takes the slot */
+	vms_swap_free(swap);
+}
+
 /* ---- statistics ---- */
 
 static void test_stats_arithmetic(void **state)
@@ -824,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_refcount_dup_release),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_invalid_slots),
+		cmocka_unit_test(test_peek_does_not_count),
 		cmocka_unit_test(test_stats_arithmetic),
 		cmocka_unit_test(test_deterministic_slot_numbers),
 		cmocka_unit_test(test_free_with_live_slots),
