@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 
 #include "run_report_oom.h"
+#include "run_report_sites.h"
+#include "sites.h"
 
 static const char *mode_name(enum vms_overcommit m)
 {
@@ -86,7 +88,9 @@ void vms_report_oom_summary(FILE *out, const struct vms_pager *pg)
 				q->oom_score_adj, (long long)q->badness);
 		}
 		for (size_t k = 0; k < e->nr_sites; k++)
-			fprintf(out, "    allocation site: %s\n", e->sites[k]);
+			fprintf(out, "    %8.1f MiB held, allocated at %s\n",
+				(double)(e->sites[k].resident_pages + e->sites[k].swapped_pages) *
+				VMS_PAGE / (1024.0 * 1024.0), e->sites[k].where);
 	}
 }
 
@@ -112,7 +116,8 @@ static void proc_json(struct vms_json *j, const struct vms_oom_proc *q)
 	vms_json_end_object(j);
 }
 
-static void event_json(struct vms_json *j, const struct vms_oom_event *e)
+static void event_json(struct vms_json *j, const struct vms_pager *pg,
+		       const struct vms_oom_event *e)
 {
 	vms_json_begin_object(j);
 	vms_json_kv_double(j, "time_s", e->t_s);
@@ -143,9 +148,19 @@ static void event_json(struct vms_json *j, const struct vms_oom_event *e)
 	vms_json_key(j, "allocation_sites");
 	vms_json_begin_array(j);
 	for (size_t k = 0; k < e->nr_sites; k++) {
+		const struct vms_oom_site *s = &e->sites[k];
+		const struct vms_site *site = vms_sites_get(pg, s->site);
+
 		vms_json_begin_object(j);
-		vms_json_kv_u64(j, "bytes", e->site_bytes[k]);
-		vms_json_kv_string(j, "site", e->sites[k]);
+		vms_json_kv_u64(j, "held_bytes", (s->resident_pages + s->swapped_pages) * VMS_PAGE);
+		vms_json_kv_u64(j, "resident_pages", s->resident_pages);
+		vms_json_kv_u64(j, "swapped_pages", s->swapped_pages);
+		vms_json_kv_string(j, "location", s->where);
+		vms_json_key(j, "site");
+		if (site)
+			vms_report_site_json(j, pg, site);
+		else
+			vms_json_null(j);
 		vms_json_end_object(j);
 	}
 	vms_json_end_array(j);
@@ -182,7 +197,7 @@ void vms_report_oom_json(struct vms_json *j, const struct vms_pager *pg)
 	vms_json_key(j, "events");
 	vms_json_begin_array(j);
 	for (size_t i = 0; i < o->nr_events; i++)
-		event_json(j, &o->events[i]);
+		event_json(j, pg, &o->events[i]);
 	vms_json_end_array(j);
 	vms_json_end_object(j);
 }

@@ -55,7 +55,7 @@ static void string_or_null(struct vms_json *j, const char *key, const char *s)
 		vms_json_null(j);
 }
 
-static void site_json(struct vms_json *j, const struct vms_pager *pg, const struct vms_site *s)
+void vms_report_site_json(struct vms_json *j, const struct vms_pager *pg, const struct vms_site *s)
 {
 	char where[512];
 
@@ -146,7 +146,7 @@ void vms_report_sites_json(struct vms_json *j, const struct vms_pager *pg)
 	vms_json_begin_array(j);
 	top = ranked(pg, &nr);
 	for (size_t i = 0; top && i < nr && i < TOP_SITES; i++)
-		site_json(j, pg, top[i]);
+		vms_report_site_json(j, pg, top[i]);
 	free(top);
 	vms_json_end_array(j);
 	vms_json_end_object(j);

@@ -26,6 +26,7 @@
 
 #include "pager.h"
 #include "procmem.h"
+#include "sites.h"
 
 static int read_oom_score_adj(pid_t pid)
 {
@@ -122,6 +123,36 @@ static struct vms_oom_event *new_event(struct vms_pager *pg)
 	return &pg->oom.events[pg->oom.nr_events++];
 }
 
+/* The sites holding the most pages in the tree now (symbolized at
+ * capture: nothing is read from the processes here).  Stacks that differ
+ * only below the line that allocates (the same Python line reaching mmap
+ * through malloc or through an arena) are one entry, under the stack that
+ * holds the most. */
+static void name_sites(struct vms_pager *pg, struct vms_oom_event *e)
+{
+	struct vms_site_held top[4 * VMS_OOM_MAX_SITES];
+	size_t n = vms_sites_top_held(pg, NULL, top, 4 * VMS_OOM_MAX_SITES);
+
+	for (size_t i = 0; i < n; i++) {
+		struct vms_oom_site *s = NULL;
+		char where[VMS_OOM_SITE_TEXT];
+
+		vms_sites_describe(pg, top[i].site, where, sizeof(where));
+		for (size_t k = 0; k < e->nr_sites && !s; k++)
+			if (strcmp(e->sites[k].where, where) == 0)
+				s = &e->sites[k];
+		if (!s) {
+			if (e->nr_sites == VMS_OOM_MAX_SITES)
+				continue;
+			s = &e->sites[e->nr_sites++];
+			s->site = top[i].site;
+			memcpy(s->where, where, sizeof(where));
+		}
+		s->resident_pages += top[i].resident_pages;
+		s->swapped_pages += top[i].swapped_pages;
+	}
+}
+
 static void stop_tree(struct vms_pager *pg)
 {
 	for (struct vms_proc *q = pg->procs; q; q = q->next)
@@ -149,7 +180,11 @@ static void print_event(const struct vms_pager *pg, const struct vms_oom_event *
 			q->oom_score_adj);
 	}
 	for (size_t i = 0; i < e->nr_sites; i++)
-		fprintf(out, "vmsandbox:   allocation site: %s\n", e->sites[i]);
+		fprintf(out, "vmsandbox:   %.1f MiB held (%llu resident + %llu swapped pages) "
+			"allocated at %s\n",
+			(double)(e->sites[i].resident_pages + e->sites[i].swapped_pages) * VMS_PAGE /
+			(1024.0 * 1024.0), (unsigned long long)e->sites[i].resident_pages,
+			(unsigned long long)e->sites[i].swapped_pages, e->sites[i].where);
 	if (e->paused) {
 		fprintf(out, "vmsandbox: --oom-policy pause: the tree is stopped (SIGSTOP). "
 			"Attach a debugger with: gdb -p %d\n"
@@ -193,6 +228,7 @@ int vms_oom(struct vms_pager *pg, struct vms_proc *p, uint64_t addr)
 	e->victim_pid = e->procs[victim].pid;
 	e->victim_badness = e->procs[victim].badness;
 	snprintf(e->victim_comm, sizeof(e->victim_comm), "%s", e->procs[victim].comm);
+	name_sites(pg, e);
 	if (pg->oom.pause) {
 		e->paused = true;
 		pg->oom.paused = true;

@@ -37,10 +37,15 @@ struct vms_oom_proc {
 	bool victim;
 };
 
-/* An allocation site, as the report shows it (filled by sites.c when
- * allocation sites are captured). */
+/* The allocation sites an OOM report names (sites.h). */
 #define VMS_OOM_MAX_SITES 5
 #define VMS_OOM_SITE_TEXT 512
+
+struct vms_oom_site {
+	uint32_t site;                /* sites.h id */
+	uint64_t resident_pages, swapped_pages;   /* held in the tree at the OOM */
+	char where[VMS_OOM_SITE_TEXT];           /* vms_sites_describe() */
+};
 
 /* One OOM: who asked for a page, what the tree held, whom it cost. */
 struct vms_oom_event {
@@ -56,10 +61,8 @@ struct vms_oom_event {
 	int64_t victim_badness;
 	struct vms_oom_proc *procs;
 	size_t nr_procs;
-	/* The allocation sites holding the most memory, one line each
-	 * ("24.0 MiB in 24 regions: leak_chunk (leak.c:23) < main (leak.c:40)"). */
-	char sites[VMS_OOM_MAX_SITES][VMS_OOM_SITE_TEXT];
-	uint64_t site_bytes[VMS_OOM_MAX_SITES];
+	/* The allocation sites holding the most memory in the tree. */
+	struct vms_oom_site sites[VMS_OOM_MAX_SITES];
 	size_t nr_sites;
 };
 

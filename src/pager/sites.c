@@ -492,6 +492,17 @@ uint32_t vms_sites_first_user_frame(const struct vms_pager *pg, const struct vms
 	return s->nr_frames;
 }
 
+/* Python's own library ("/usr/lib/python3.11/random.py", frozen modules),
+ * not the program's code; installed packages count as the program's. */
+static bool python_stdlib(const char *file)
+{
+	if (!file)
+		return false;
+	if (strncmp(file, "<frozen ", 8) == 0)
+		return true;
+	return strstr(file, "/lib/python3") && !strstr(file, "-packages/");
+}
+
 int vms_sites_describe(const struct vms_pager *pg, uint32_t id, char *buf, size_t len)
 {
 	const struct vms_site *s = vms_sites_get(pg, id);
@@ -501,10 +512,27 @@ int vms_sites_describe(const struct vms_pager *pg, uint32_t id, char *buf, size_
 	if (!s)
 		return snprintf(buf, len, "?");
 	if (s->nr_pyframes) {
-		const struct vms_site_pyframe *py = &s->pyframes[0];
+		/* The program's own line that called into the standard library
+		 * (randbytes allocating for render): what the user can change. */
+		const struct vms_site_pyframe *py = &s->pyframes[0], *user = py;
+		int n;
 
-		return snprintf(buf, len, "%s:%u %s", base_name(vms_sites_string(pg, py->file)),
-				py->line, vms_sites_string(pg, py->function));
+		const char *fn;
+
+		for (i = 0; i < s->nr_pyframes; i++)
+			if (!python_stdlib(vms_sites_string(pg, s->pyframes[i].file))) {
+				user = &s->pyframes[i];
+				break;
+			}
+		fn = vms_sites_string(pg, user->function);
+		n = snprintf(buf, len, "%s:%u %s", base_name(vms_sites_string(pg, user->file)),
+			     user->line, fn ? fn : "?");
+		fn = vms_sites_string(pg, py->function);
+		if (user != py && n >= 0 && (size_t)n < len)
+			n += snprintf(buf + n, len - (size_t)n, " (in %s:%u %s)",
+				      base_name(vms_sites_string(pg, py->file)), py->line,
+				      fn ? fn : "?");
+		return n;
 	}
 	i = vms_sites_first_user_frame(pg, s);
 	if (i == s->nr_frames)

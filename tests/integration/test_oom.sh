@@ -34,9 +34,16 @@ $2
 PY
 }
 
-# Checks common to an OOM kill of the program itself.
+# The line of FILE that carries MARK (the last: the first is the comment that
+# tells about it).
+marked_line() {
+	grep -n "$2" "$1" | tail -n 1 | cut -d: -f1
+}
+
+# Checks common to an OOM kill of the program itself; SITE is the location
+# the report must name as the top allocation site ("leak_block (leak.c:38)").
 check_oom_kill() {
-	local d=$1 comm=$2 frames=$3 swap_pages=$4
+	local d=$1 comm=$2 frames=$3 swap_pages=$4 site=$5
 	json_check "$d/report.json" "
 assert r['outcome'] == 'killed_by_oom', r['outcome']
 assert r['exit_status'] == 137, r['exit_status']
@@ -55,6 +62,14 @@ assert held >= 0.95 * ($frames + $swap_pages), (held, $frames + $swap_pages)
 assert v[0]['badness'] >= held
 assert e['swap_used_bytes'] > 0.99 * e['swap_capacity_bytes'], e
 " || vms_fail "$case: the report does not describe the OOM kill"
+	json_check "$d/report.json" "
+s = r['oom']['events'][0]['allocation_sites']
+assert s and s[0]['location'] == '$site', [x['location'] for x in s]
+# The leak holds (nearly) everything the victim held.
+v = [p for p in r['oom']['events'][0]['processes'] if p['victim']][0]
+assert s[0]['held_bytes'] >= 0.8 * 4096 * (v['resident_pages'] + v['swapped_pages']), s[0]
+" || vms_fail "$case: the report does not name the leaking site '$site'"
+	grep -qF "allocated at $site" "$d/err" || vms_fail "$case: stderr does not name the site '$site'"
 }
 
 case $case in
@@ -76,14 +91,15 @@ c_leak)
 	grep -q "killed with SIGKILL: process [0-9]* (leak)" "$d/err" ||
 		vms_fail "c_leak: stderr does not name the victim"
 	grep -q "by vmsandbox's OOM killer" "$d/summary" || vms_fail "c_leak: the summary does not say OOM"
-	check_oom_kill "$d" leak 1024 2048
+	check_oom_kill "$d" leak 1024 2048 \
+		"leak_block (leak.c:$(marked_line "$SRC/../progs/leak.c" LEAK_MALLOC_LINE))"
 	[ "$VMS_FAILS" != "$before" ] || vms_pass "c_leak: killed after $last KiB (predicted 10-12 MiB), exit 137"
 	;;
 py_leak)
 	vms_need python3
 	d=$VMS_TMP/py_leak
 	mkdir -p "$d"
-	"$VMS" --frames 4096 --swap 32M --report "$d/report.json" -q -- python3 "$SRC/py_oom_leak.py" \
+	"$VMS" --frames 4096 --swap 32M --report "$d/report.json" -q -- "$PY" "$SRC/py_oom_leak.py" \
 		> "$d/out" 2> "$d/err"
 	st=$?
 	before=$VMS_FAILS
@@ -93,7 +109,8 @@ py_leak)
 	# held twice (the bytes from urandom and the bytearray copy).
 	{ [ -n "$last" ] && [ "$last" -ge 32 ] && [ "$last" -le 48 ]; } ||
 		vms_fail "py_leak: killed after '$last' MiB, predicted 32-48"
-	check_oom_kill "$d" python3 4096 8192
+	check_oom_kill "$d" python3 4096 8192 \
+		"py_oom_leak.py:$(marked_line "$SRC/py_oom_leak.py" PY_LEAK_LINE) grow"
 	[ "$VMS_FAILS" != "$before" ] || vms_pass "py_leak: killed after $last MiB (predicted 32-48), exit 137"
 	;;
 never_c)
@@ -128,7 +145,7 @@ never_py)
 	d=$VMS_TMP/never_py
 	mkdir -p "$d"
 	"$VMS" --frames 4096 --overcommit never --commit-limit 100M --report "$d/report.json" -q \
-		-- python3 "$SRC/py_memerror.py" 1024 > "$d/out" 2> "$d/err"
+		-- "$PY" "$SRC/py_memerror.py" 1024 > "$d/out" 2> "$d/err"
 	st=$?
 	before=$VMS_FAILS
 	[ "$st" = 0 ] || vms_fail "never_py: exit status $st"
@@ -151,7 +168,7 @@ never_tree)
 	"$PROGS/gendata" lines 20000000 > "$d/input" || vms_error "gendata failed"
 	sort "$d/input" > "$d/sorted.native"
 	cat > "$d/tree.sh" <<SH
-python3 "$SRC/py_memerror.py" 1024 > "$d/py.out" 2> "$d/py.err" &
+"$PY" "$SRC/py_memerror.py" 1024 > "$d/py.out" 2> "$d/py.err" &
 sort "$d/input" > "$d/sorted"
 wait \$!
 echo "python exit \$?"
