@@ -156,6 +156,14 @@ static long park(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 		if (r != 0)
 			failed |= 1L << i;
 	}
+	/* The threads whose faults caused these soft unmaps may run on now
+	 * (the supervisor filled their pages without waking them). */
+	for (int j = 0; j < VMS_AGENT_MAX_PARK_WAKE; j++) {
+		struct uffdio_range wr = { .start = q->args[2 * j], .len = q->args[2 * j + 1] };
+
+		if (wr.len && ctx->uffd >= 0)
+			sys3(SYS_ioctl, ctx->uffd, UFFDIO_WAKE, &wr);
+	}
 	return failed;
 }
 

@@ -19,7 +19,7 @@
 
 #define VMS_CHANNEL_ENV      "VMSANDBOX_SOCKET"
 #define VMS_CHANNEL_MAGIC    0x564d5342u   /* "VMSB" */
-#define VMS_CHANNEL_VERSION  3
+#define VMS_CHANNEL_VERSION  4
 
 /*
  * The mark of the agent's own mmap and brk calls, which the seccomp filter
@@ -50,6 +50,10 @@
 #define VMS_PARK_ENV        "VMSANDBOX_PARK_PAGES"
 /* Entries of one PARK request: pairs (program address or 0, slot address). */
 #define VMS_AGENT_MAX_PARK  (VMS_AGENT_MAX_DROP / 2)
+/* Ranges a PARK request asks the agent to wake once its moves are done
+ * (three pairs in args[]): the faulting threads go on one message sooner
+ * than if the supervisor woke them on the reply. */
+#define VMS_AGENT_MAX_PARK_WAKE 3
 
 /* Agent -> supervisor, first message of each exec'ed image (or fork child),
  * with the uffd attached. */
@@ -90,7 +94,11 @@ enum vms_agent_op {
 				    addr[2i] into the slot at addr[2i+1] (a soft unmap;
 				    a slot still holding a stale copy is emptied first),
 				    or with addr[2i] == 0 empty the slot; ret = bit i
-				    set for each pair that failed */
+				    set for each pair that failed.  Then wakes the
+				    threads the supervisor kept asleep until these
+				    moves were done: args[2j], args[2j+1] = address
+				    and length of up to VMS_AGENT_MAX_PARK_WAKE ranges
+				    (length 0: none), UFFDIO_WAKE on the program's uffd */
 };
 
 struct vms_agent_req {

@@ -104,17 +104,24 @@ static uint64_t fill_range(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t l
 			   const void *data, bool write, bool wp, int *ret_err)
 {
 	uint64_t len = (hi - lo) * VMS_PAGE, done = 0;
+	/* The fault queued soft unmaps in this process: its threads sleep on
+	 * until the agent has done them (park.c, the lag). */
+	bool hold = vms_park_must_hold(pg, p);
+	uint64_t copy_mode = hold ? UFFDIO_COPY_MODE_DONTWAKE : 0;
 	int r;
 
 	if (data)
 		r = vms_uffd_copy(p->uffd, page_addr(lo), data, len,
-				  wp ? UFFDIO_COPY_MODE_WP : 0, &done);
+				  copy_mode | (wp ? UFFDIO_COPY_MODE_WP : 0), &done);
 	else if (write)
 		/* A write would take a second fault on the zero page; copying
 		 * zeros maps writable pages at once. */
-		r = vms_uffd_copy(p->uffd, page_addr(lo), pg->zeros, len, 0, &done);
+		r = vms_uffd_copy(p->uffd, page_addr(lo), pg->zeros, len, copy_mode, &done);
 	else
-		r = vms_uffd_zeropage(p->uffd, page_addr(lo), len, 0, &done);
+		r = vms_uffd_zeropage(p->uffd, page_addr(lo), len,
+				      hold ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0, &done);
+	if (hold && done)
+		vms_park_hold(pg, p, page_addr(lo), done);
 	*ret_err = r < 0 ? r : 0;
 	return done / VMS_PAGE;
 }
@@ -132,7 +139,8 @@ static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, 
 		return defer_fill(p, vpn, data, wp);
 	case VMS_UFFD_EXISTS:
 		/* Present already: nothing to put there. */
-		return vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE) == 0 ? 0 : 0;
+		vms_park_wake(pg, p, page_addr(vpn), VMS_PAGE);
+		return 0;
 	case VMS_UFFD_HOLE:
 		/* Unmapped under us; the event follows.  The page is gone. */
 		unmap_pages(pg, p, vpn, 1);
@@ -307,6 +315,7 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 {
 	struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
 	struct vms_ref_result res;
+	bool hold;
 	int r;
 
 	pg->st.wp_faults++;
@@ -332,9 +341,12 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	r = reference(pg, p, vpn, true, &res);
 	if (r < 0)
 		return r;
-	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, false);
+	hold = vms_park_must_hold(pg, p);
+	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, hold);
 	if (r < 0 && vms_pager_classify(pg, r) == VMS_UFFD_RETRY)
 		return -EAGAIN;
+	if (r == 0 && hold)
+		vms_park_hold(pg, p, page_addr(vpn), VMS_PAGE);
 	return 0;
 }
 
@@ -454,7 +466,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 			p->last_hit_addr = page_addr(vpn);
 			p->nr_same_hits = 0;
 		}
-		vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE);
+		vms_park_wake(pg, p, page_addr(vpn), VMS_PAGE);
 		return 0;
 	case VMS_REF_FAULT_ZERO:
 		return fill_zero(pg, p, vpn, write, pg->fault_around);
@@ -544,8 +556,10 @@ static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd
 			r = vms_fault_queue(p, m->arg.pagefault.address, (uint32_t)m->arg.pagefault.flags,
 					    m->arg.pagefault.feat.ptid);
 		} else {
+			vms_park_fault_begin(pg, p);
 			r = handle_fault(pg, p, m->arg.pagefault.address,
 					 (uint32_t)m->arg.pagefault.flags);
+			vms_park_fault_begin(pg, NULL);
 			if (r == -EAGAIN)
 				r = vms_fault_queue(p, m->arg.pagefault.address,
 						    (uint32_t)m->arg.pagefault.flags,
@@ -596,7 +610,11 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 		free(f);
 	}
 	for (i = 0; i < p->nr_queued && !pg->fatal && !p->gone; i++) {
-		int r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
+		int r;
+
+		vms_park_fault_begin(pg, p);
+		r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
+		vms_park_fault_begin(pg, NULL);
 
 		if (r == -EAGAIN)
 			break;

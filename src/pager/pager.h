@@ -155,6 +155,15 @@ struct vms_park_batch {
 	struct vms_park_entry e[VMS_AGENT_MAX_PARK];
 };
 
+/* Threads kept asleep after their fault was filled (DONTWAKE) until the
+ * agent has done the soft unmaps that fault caused (park.c). */
+struct vms_park_waiter {
+	uint64_t addr;                /* the filled range, woken with UFFDIO_WAKE */
+	uint64_t len;                 /* bytes */
+	uint32_t seq;                 /* the PARK request whose reply wakes it;
+				       * 0 while its soft unmaps are not sent yet */
+};
+
 struct vms_proc {
 	struct vms_proc *next;
 	pid_t pid;                    /* 0 until known (a fork child before its hello) */
@@ -184,6 +193,8 @@ struct vms_proc {
 	struct vms_park_batch *parks_sent;   /* waiting for the agent's reply */
 	uint32_t nr_parks_sent;
 	uint64_t nr_parked;           /* frames of this process in state != NONE */
+	struct vms_park_waiter *park_waiters;
+	size_t nr_park_waiters, cap_park_waiters;
 	struct vms_drop_batch drop_next;     /* being filled, not sent */
 	uint64_t *backlog;            /* a fork child before its agent: evicted pages
 				       * beyond drop_next, sent once the agent is there */
@@ -306,6 +317,11 @@ struct vms_pager {
 	bool park_for_refbits;        /* the policy reads reference bits: park what it clears */
 	bool park_window;             /* the policy wants hits: park pages leaving the window */
 	bool fault_around;            /* off when every first touch must be seen (TLB, WSS) */
+	/* The fault being served (fault.c): its process, and whether it has
+	 * queued soft unmaps in that process.  Its thread then stays asleep
+	 * until the agent has done them (vms_park_hold). */
+	struct vms_proc *fault_proc;
+	bool fault_parked;
 	struct vms_park_window {      /* pages mapped most recently (a FIFO ring) */
 		struct { uint32_t frame, as_id; uint64_t vpn; } *e;
 		uint32_t cap, head, nr;
@@ -415,6 +431,19 @@ void vms_park_tlb_displaced(struct vms_pager *pg, const struct vms_ref_result *r
  * in the slot: read them into buf if not NULL), 0 if it is in the process. */
 int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf);
 void vms_park_flush(struct vms_pager *pg, struct vms_proc *p);
+/* The fault being served (fault.c) starts (p) or ends (NULL). */
+void vms_park_fault_begin(struct vms_pager *pg, struct vms_proc *p);
+/* Whether the thread(s) of the fault being served in p must stay asleep
+ * after its fill (UFFDIO_*_MODE_DONTWAKE): the fault queued soft unmaps in
+ * p that the agent has not done yet. */
+bool vms_park_must_hold(const struct vms_pager *pg, const struct vms_proc *p);
+/* After a DONTWAKE fill of [addr, addr+len): the threads waiting there are
+ * woken when the agent has answered the soft unmaps (now, if there are
+ * none left). */
+void vms_park_hold(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len);
+/* Wakes the threads waiting at [addr, addr+len) of p, now or, during a
+ * fault that queued soft unmaps in p, after them. */
+void vms_park_wake(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len);
 /* A soft unmap of addr was sent and not answered: whatever is at addr when
  * the agent runs it will be moved, so nothing may be filled there until
  * the reply (even if the page it was meant for has gone since). */
