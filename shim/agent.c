@@ -156,15 +156,23 @@ static long park(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 		if (r != 0)
 			failed |= 1L << i;
 	}
-	/* The threads whose faults caused these soft unmaps may run on now
-	 * (the supervisor filled their pages without waking them). */
-	for (int j = 0; j < VMS_AGENT_MAX_PARK_WAKE; j++) {
-		struct uffdio_range wr = { .start = q->args[2 * j], .len = q->args[2 * j + 1] };
+	return failed;
+}
 
-		if (wr.len && ctx->uffd >= 0)
+/*
+ * WAKE: threads whose faults the supervisor filled without waking them,
+ * until the requests before this one (their soft unmaps, their drops) were
+ * done.  Requests run in order, so they are done now.
+ */
+static long wake(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
+{
+	for (uint32_t i = 0; 2 * i + 1 < q->nr && i < VMS_AGENT_MAX_WAKE; i++) {
+		struct uffdio_range wr = { .start = q->addr[2 * i], .len = q->addr[2 * i + 1] };
+
+		if (ctx->uffd >= 0)
 			sys3(SYS_ioctl, ctx->uffd, UFFDIO_WAKE, &wr);
 	}
-	return failed;
+	return 0;
 }
 
 static long execute(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
@@ -174,6 +182,8 @@ static long execute(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 		return drop(ctx, q);
 	case VMS_AGENT_PARK:
 		return park(ctx, q);
+	case VMS_AGENT_WAKE:
+		return wake(ctx, q);
 	case VMS_AGENT_MMAP:
 		/* Anonymous (the filter only sends those): fd is ignored, and
 		 * VMS_AGENT_MARK keeps this call from being sent back. */

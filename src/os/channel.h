@@ -50,10 +50,8 @@
 #define VMS_PARK_ENV        "VMSANDBOX_PARK_PAGES"
 /* Entries of one PARK request: pairs (program address or 0, slot address). */
 #define VMS_AGENT_MAX_PARK  (VMS_AGENT_MAX_DROP / 2)
-/* Ranges a PARK request asks the agent to wake once its moves are done
- * (three pairs in args[]): the faulting threads go on one message sooner
- * than if the supervisor woke them on the reply. */
-#define VMS_AGENT_MAX_PARK_WAKE 3
+/* Ranges of one WAKE request: pairs (start, length). */
+#define VMS_AGENT_MAX_WAKE  (VMS_AGENT_MAX_DROP / 2)
 
 /* Agent -> supervisor, first message of each exec'ed image (or fork child),
  * with the uffd attached. */
@@ -94,11 +92,12 @@ enum vms_agent_op {
 				    addr[2i] into the slot at addr[2i+1] (a soft unmap;
 				    a slot still holding a stale copy is emptied first),
 				    or with addr[2i] == 0 empty the slot; ret = bit i
-				    set for each pair that failed.  Then wakes the
-				    threads the supervisor kept asleep until these
-				    moves were done: args[2j], args[2j+1] = address
-				    and length of up to VMS_AGENT_MAX_PARK_WAKE ranges
-				    (length 0: none), UFFDIO_WAKE on the program's uffd */
+				    set for each pair that failed */
+	VMS_AGENT_WAKE,          /* nr/2 pairs addr[2i], addr[2i+1]: start and length
+				    of ranges whose faulting threads the supervisor
+				    kept asleep until the requests before this one
+				    were done; UFFDIO_WAKE each (program's uffd);
+				    ret = 0 */
 };
 
 struct vms_agent_req {

@@ -104,9 +104,9 @@ static uint64_t fill_range(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t l
 			   const void *data, bool write, bool wp, int *ret_err)
 {
 	uint64_t len = (hi - lo) * VMS_PAGE, done = 0;
-	/* The fault queued soft unmaps in this process: its threads sleep on
-	 * until the agent has done them (park.c, the lag). */
-	bool hold = vms_park_must_hold(pg, p);
+	/* The fault gave this process's agent work: its threads sleep on
+	 * until the agent has done it (hold.c). */
+	bool hold = vms_hold_needed(pg, p);
 	uint64_t copy_mode = hold ? UFFDIO_COPY_MODE_DONTWAKE : 0;
 	int r;
 
@@ -121,7 +121,7 @@ static uint64_t fill_range(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t l
 		r = vms_uffd_zeropage(p->uffd, page_addr(lo), len,
 				      hold ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0, &done);
 	if (hold && done)
-		vms_park_hold(pg, p, page_addr(lo), done);
+		vms_hold_add(pg, p, page_addr(lo), done);
 	*ret_err = r < 0 ? r : 0;
 	return done / VMS_PAGE;
 }
@@ -139,7 +139,7 @@ static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, 
 		return defer_fill(p, vpn, data, wp);
 	case VMS_UFFD_EXISTS:
 		/* Present already: nothing to put there. */
-		vms_park_wake(pg, p, page_addr(vpn), VMS_PAGE);
+		vms_hold_wake(pg, p, page_addr(vpn), VMS_PAGE);
 		return 0;
 	case VMS_UFFD_HOLE:
 		/* Unmapped under us; the event follows.  The page is gone. */
@@ -341,12 +341,12 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	r = reference(pg, p, vpn, true, &res);
 	if (r < 0)
 		return r;
-	hold = vms_park_must_hold(pg, p);
+	hold = vms_hold_needed(pg, p);
 	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, hold);
 	if (r < 0 && vms_pager_classify(pg, r) == VMS_UFFD_RETRY)
 		return -EAGAIN;
 	if (r == 0 && hold)
-		vms_park_hold(pg, p, page_addr(vpn), VMS_PAGE);
+		vms_hold_add(pg, p, page_addr(vpn), VMS_PAGE);
 	return 0;
 }
 
@@ -466,7 +466,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 			p->last_hit_addr = page_addr(vpn);
 			p->nr_same_hits = 0;
 		}
-		vms_park_wake(pg, p, page_addr(vpn), VMS_PAGE);
+		vms_hold_wake(pg, p, page_addr(vpn), VMS_PAGE);
 		return 0;
 	case VMS_REF_FAULT_ZERO:
 		return fill_zero(pg, p, vpn, write, pg->fault_around);
@@ -556,10 +556,10 @@ static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd
 			r = vms_fault_queue(p, m->arg.pagefault.address, (uint32_t)m->arg.pagefault.flags,
 					    m->arg.pagefault.feat.ptid);
 		} else {
-			vms_park_fault_begin(pg, p);
+			vms_hold_fault_begin(pg, p);
 			r = handle_fault(pg, p, m->arg.pagefault.address,
 					 (uint32_t)m->arg.pagefault.flags);
-			vms_park_fault_begin(pg, NULL);
+			vms_hold_fault_begin(pg, NULL);
 			if (r == -EAGAIN)
 				r = vms_fault_queue(p, m->arg.pagefault.address,
 						    (uint32_t)m->arg.pagefault.flags,
@@ -612,9 +612,9 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 	for (i = 0; i < p->nr_queued && !pg->fatal && !p->gone; i++) {
 		int r;
 
-		vms_park_fault_begin(pg, p);
+		vms_hold_fault_begin(pg, p);
 		r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
-		vms_park_fault_begin(pg, NULL);
+		vms_hold_fault_begin(pg, NULL);
 
 		if (r == -EAGAIN)
 			break;

@@ -290,6 +290,7 @@ again:
 			/* Soft unmaps go at once: until the agent has moved a
 			 * page, its touches are not seen. */
 			vms_park_flush(pg, p);
+			vms_hold_send(pg, p);
 		}
 	}
 	/* A fault refused because its victim's process turned out to be gone
@@ -340,7 +341,7 @@ static const struct timespec *next_wait(struct vms_pager *pg, struct timespec *t
 	}
 
 	for (const struct vms_proc *p = pg->procs; p; p = p->next) {
-		uint64_t due = vms_drop_deadline(p);
+		uint64_t due = vms_drop_deadline(pg, p);
 		long left;
 
 		if (!due)

@@ -45,6 +45,7 @@ struct vms_pager_config {
 	bool ref_tracking;            /* soft unmaps for the policy's reference bits / hits */
 	struct vms_tlb_geom tlb;      /* nr_levels 0: no TLB model */
 	uint64_t wss_interval_ns;     /* 0: no working-set samples */
+	bool deterministic;           /* --deterministic: see docs/design.md */
 	FILE *trace_file;             /* --trace, opened by the caller; NULL: no trace */
 	const char *policy;
 	uint64_t seed;
@@ -155,13 +156,13 @@ struct vms_park_batch {
 	struct vms_park_entry e[VMS_AGENT_MAX_PARK];
 };
 
-/* Threads kept asleep after their fault was filled (DONTWAKE) until the
- * agent has done the soft unmaps that fault caused (park.c). */
-struct vms_park_waiter {
+/* A faulting thread's range, filled without waking (DONTWAKE) and woken
+ * once the agent has done the work its fault asked for (hold.c). */
+struct vms_hold {
 	uint64_t addr;                /* the filled range, woken with UFFDIO_WAKE */
 	uint64_t len;                 /* bytes */
-	uint32_t seq;                 /* the PARK request whose reply wakes it;
-				       * 0 while its soft unmaps are not sent yet */
+	uint32_t seq;                 /* woken by the reply to this request; 0 while
+				       * the work is unsent (then a WAKE follows it) */
 };
 
 struct vms_proc {
@@ -193,8 +194,6 @@ struct vms_proc {
 	struct vms_park_batch *parks_sent;   /* waiting for the agent's reply */
 	uint32_t nr_parks_sent;
 	uint64_t nr_parked;           /* frames of this process in state != NONE */
-	struct vms_park_waiter *park_waiters;
-	size_t nr_park_waiters, cap_park_waiters;
 	struct vms_drop_batch drop_next;     /* being filled, not sent */
 	uint64_t *backlog;            /* a fork child before its agent: evicted pages
 				       * beyond drop_next, sent once the agent is there */
@@ -202,6 +201,9 @@ struct vms_proc {
 	bool drop_waited;             /* a fault waits for a page of drop_next */
 	struct vms_drop_batch *drops_sent;   /* waiting for the agent's reply */
 	uint32_t nr_drops_sent;
+
+	struct vms_hold *holds;       /* threads asleep until the agent catches up */
+	size_t nr_holds, cap_holds;
 
 	uint64_t heap_end;            /* bytes: the brk heap is registered up to here */
 	uint32_t next_seq;
@@ -318,10 +320,9 @@ struct vms_pager {
 	bool park_window;             /* the policy wants hits: park pages leaving the window */
 	bool fault_around;            /* off when every first touch must be seen (TLB, WSS) */
 	/* The fault being served (fault.c): its process, and whether it has
-	 * queued soft unmaps in that process.  Its thread then stays asleep
-	 * until the agent has done them (vms_park_hold). */
+	 * given that process's agent work its thread must wait for (hold.c). */
 	struct vms_proc *fault_proc;
-	bool fault_parked;
+	bool fault_agent_work;
 	struct vms_park_window {      /* pages mapped most recently (a FIFO ring) */
 		struct { uint32_t frame, as_id; uint64_t vpn; } *e;
 		uint32_t cap, head, nr;
@@ -402,7 +403,7 @@ bool vms_drop_pending(const struct vms_proc *p, uint64_t addr);
 bool vms_drop_wait(struct vms_proc *p, uint64_t addr);
 bool vms_drop_cancel(struct vms_proc *p, uint64_t addr);
 void vms_drop_maybe_flush(struct vms_pager *pg, struct vms_proc *p, uint64_t now_ns);
-uint64_t vms_drop_deadline(const struct vms_proc *p);
+uint64_t vms_drop_deadline(const struct vms_pager *pg, const struct vms_proc *p);
 int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr);
 void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p);
 bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed);
@@ -431,19 +432,6 @@ void vms_park_tlb_displaced(struct vms_pager *pg, const struct vms_ref_result *r
  * in the slot: read them into buf if not NULL), 0 if it is in the process. */
 int vms_park_evicting(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, void *buf);
 void vms_park_flush(struct vms_pager *pg, struct vms_proc *p);
-/* The fault being served (fault.c) starts (p) or ends (NULL). */
-void vms_park_fault_begin(struct vms_pager *pg, struct vms_proc *p);
-/* Whether the thread(s) of the fault being served in p must stay asleep
- * after its fill (UFFDIO_*_MODE_DONTWAKE): the fault queued soft unmaps in
- * p that the agent has not done yet. */
-bool vms_park_must_hold(const struct vms_pager *pg, const struct vms_proc *p);
-/* After a DONTWAKE fill of [addr, addr+len): the threads waiting there are
- * woken when the agent has answered the soft unmaps (now, if there are
- * none left). */
-void vms_park_hold(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len);
-/* Wakes the threads waiting at [addr, addr+len) of p, now or, during a
- * fault that queued soft unmaps in p, after them. */
-void vms_park_wake(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len);
 /* A soft unmap of addr was sent and not answered: whatever is at addr when
  * the agent runs it will be moved, so nothing may be filled there until
  * the reply (even if the page it was meant for has gone since). */
@@ -459,6 +447,27 @@ void vms_wss_maybe_sample(struct vms_pager *pg, uint64_t now_ns);
 void vms_wss_finish(struct vms_pager *pg, uint64_t now_ns);
 /* --trace: the engine's input, event by event. */
 void vms_trace_note(struct vms_pager *pg, const struct vms_trace_event *ev);
+
+/* hold.c: faulting threads asleep until the agent has done their work */
+/* The fault being served starts (p) or ends (NULL). */
+void vms_hold_fault_begin(struct vms_pager *pg, struct vms_proc *p);
+/* Work was queued for p's agent: a soft unmap, or a drop (waited for with
+ * --deterministic only). */
+void vms_hold_note_work(struct vms_pager *pg, struct vms_proc *p, bool drop);
+/* Whether the fault being served must fill p without waking its threads
+ * (UFFDIO_*_MODE_DONTWAKE) and hold them with vms_hold_add(). */
+bool vms_hold_needed(const struct vms_pager *pg, const struct vms_proc *p);
+/* After a DONTWAKE fill of [addr, addr+len): woken once the agent has
+ * answered the work queued so far (now, if it has). */
+void vms_hold_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len);
+/* Wakes the threads waiting at [addr, addr+len), now or, if the fault
+ * being served must hold them, once the agent has done its work. */
+void vms_hold_wake(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len);
+/* After the loop has sent p's drops and soft unmaps: a WAKE request for
+ * the holds that wait for them. */
+void vms_hold_send(struct vms_pager *pg, struct vms_proc *p);
+/* The agent answered request seq (any op): wakes the holds it ends. */
+void vms_hold_reply(struct vms_proc *p, uint32_t seq);
 
 /* syscall.c */
 void vms_syscall_notify(struct vms_pager *pg);

@@ -49,8 +49,8 @@
 #define VMS_PARK_WINDOW_DIVISOR 4u
 #define VMS_PARK_WINDOW_MIN 16u
 /* Pages leave a full window this many at a time: a fault that soft-unmaps
- * waits for the agent (the lag, below), so one fault in 16 waits instead
- * of every one (hotcold under lru: 397,000 waits took 17 s instead of 8.5). */
+ * waits for the agent (hold.c), so one fault in 16 waits instead of every
+ * one (hotcold under lru: 397,000 waits took 17 s instead of 8.5). */
 #define VMS_PARK_WINDOW_BATCH 16u
 
 static struct vms_proc *proc_of(struct vms_pager *pg, uint32_t as_id)
@@ -188,125 +188,7 @@ void vms_park_page(struct vms_pager *pg, vms_frame_t f, enum vms_park_reason why
 	rec->reason = (uint8_t)why;
 	rec->as_id = p->as->id;
 	p->nr_parked++;
-	if (p == pg->fault_proc)
-		pg->fault_parked = true;
-}
-
-/*
- * The lag.  A soft unmap is asynchronous: the agent moves the page when it
- * next runs.  Waking the faulting thread as soon as its page is filled let
- * the program run ahead of its agent (across two busy CPUs by hundreds of
- * milliseconds), touching pages the policy believed unmapped, unseen.  So a
- * fault that queued soft unmaps in its own process fills its page without
- * waking (DONTWAKE) and its thread is woken by the agent's reply, the way a
- * kernel finishes its TLB shootdown before the faulting thread returns.
- * Soft unmaps in other processes are not waited for: those run concurrently
- * anyway, as with a real MMU whose accessed bits are cleared on another CPU.
- */
-void vms_park_fault_begin(struct vms_pager *pg, struct vms_proc *p)
-{
-	pg->fault_proc = p;
-	pg->fault_parked = false;
-}
-
-bool vms_park_must_hold(const struct vms_pager *pg, const struct vms_proc *p)
-{
-	return p && p == pg->fault_proc && pg->fault_parked &&
-	       (p->park_next.nr || p->parks_sent);
-}
-
-static void wake_now(struct vms_proc *p, uint64_t addr, uint64_t len)
-{
-	if (p->uffd >= 0)
-		vms_uffd_wake(p->uffd, addr, len);
-}
-
-void vms_park_hold(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len)
-{
-	uint32_t seq;
-
-	(void)pg;
-	if (p->park_next.nr)
-		seq = 0;                     /* sent with the next request */
-	else if (p->parks_sent)
-		seq = p->parks_sent->seq;    /* the newest request: replies come in order */
-	else {
-		wake_now(p, addr, len);
-		return;
-	}
-	if (p->nr_park_waiters == p->cap_park_waiters) {
-		size_t cap = p->cap_park_waiters ? p->cap_park_waiters * 2 : 16;
-		struct vms_park_waiter *w = realloc(p->park_waiters, cap * sizeof(*w));
-
-		if (!w) {
-			wake_now(p, addr, len);
-			return;
-		}
-		p->park_waiters = w;
-		p->cap_park_waiters = cap;
-	}
-	p->park_waiters[p->nr_park_waiters++] = (struct vms_park_waiter){ .addr = addr,
-									  .len = len, .seq = seq };
-}
-
-void vms_park_wake(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len)
-{
-	if (vms_park_must_hold(pg, p))
-		vms_park_hold(pg, p, addr, len);
-	else
-		wake_now(p, addr, len);
-}
-
-/* Wakes the waiters of request seq (0: of the unsent one). */
-static void wake_waiters(struct vms_proc *p, uint32_t seq)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < p->nr_park_waiters; i++) {
-		struct vms_park_waiter w = p->park_waiters[i];
-
-		if (w.seq == seq)
-			wake_now(p, w.addr, w.len);
-		else
-			p->park_waiters[j++] = w;
-	}
-	p->nr_park_waiters = j;
-}
-
-/* The first waiters of the unsent request go with it: the agent wakes
- * them once its moves are done, one message sooner than the reply would.
- * Returns how many (the first ones with seq 0, in order). */
-static uint32_t waiters_to_request(const struct vms_proc *p, struct vms_agent_req *q)
-{
-	uint32_t n = 0;
-
-	for (size_t i = 0; i < p->nr_park_waiters && n < VMS_AGENT_MAX_PARK_WAKE; i++)
-		if (p->park_waiters[i].seq == 0) {
-			q->args[2 * n] = p->park_waiters[i].addr;
-			q->args[2 * n + 1] = p->park_waiters[i].len;
-			n++;
-		}
-	return n;
-}
-
-/* The unsent request went out as seq: its first nr_woken waiters are the
- * agent's to wake, the rest are woken by its reply. */
-static void waiters_sent(struct vms_proc *p, uint32_t seq, uint32_t nr_woken)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < p->nr_park_waiters; i++) {
-		struct vms_park_waiter w = p->park_waiters[i];
-
-		if (w.seq == 0 && nr_woken) {
-			nr_woken--;
-			continue;
-		}
-		if (w.seq == 0)
-			w.seq = seq;
-		p->park_waiters[j++] = w;
-	}
-	p->nr_park_waiters = j;
+	vms_hold_note_work(pg, p, false);
 }
 
 void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
@@ -314,7 +196,7 @@ void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
 	const struct vms_frame_table *ft = vms_mm_frames(pg->mm);
 	struct vms_agent_req q = { .op = VMS_AGENT_PARK };
 	struct vms_park_batch *b;
-	uint32_t n = 0, nr_woken;
+	uint32_t n = 0;
 
 	if (!p->park_next.nr || !can_send(p))
 		return;
@@ -343,12 +225,10 @@ void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
 		 * freed): nothing to wait for. */
 		free(b);
 		p->park_next.nr = 0;
-		wake_waiters(p, 0);
 		return;
 	}
 	q.seq = ++p->next_seq;
 	q.nr = 2 * n;
-	nr_woken = waiters_to_request(p, &q);
 	if (send(p->sock, &q, VMS_AGENT_REQ_BYTES(q.nr), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		free(b);
 		if (errno == EPIPE || errno == ECONNRESET)
@@ -362,7 +242,6 @@ void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
 		if (!b->e[i].clear)
 			pg->park[b->e[i].frame].state = VMS_PARK_SENT;
 	b->seq = q.seq;
-	waiters_sent(p, q.seq, nr_woken);
 	b->next = p->parks_sent;
 	p->parks_sent = b;
 	p->nr_parks_sent++;
@@ -388,7 +267,6 @@ bool vms_park_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64
 			continue;
 		*bb = b->next;
 		p->nr_parks_sent--;
-		wake_waiters(p, seq);
 		for (uint32_t i = 0; i < b->nr; i++) {
 			const struct vms_park_entry *e = &b->e[i];
 			struct vms_park_rec *rec = &pg->park[e->frame];

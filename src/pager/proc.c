@@ -473,7 +473,7 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 		free(f);
 	}
 	vms_fork_forget(p);
-	free(p->park_waiters);
+	free(p->holds);
 	free(p->backlog);
 	free(p->queue);
 	free(p);
