@@ -27,6 +27,7 @@ enum {
 	OPT_REF_TRACKING,
 	OPT_WSS_INTERVAL,
 	OPT_TRACE,
+	OPT_DETERMINISTIC,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
 	{ "ref-tracking", required_argument, NULL, OPT_REF_TRACKING },
 	{ "wss-interval", required_argument, NULL, OPT_WSS_INTERVAL },
 	{ "trace",    required_argument, NULL, OPT_TRACE },
+	{ "deterministic", no_argument,  NULL, OPT_DETERMINISTIC },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -96,6 +98,10 @@ void vms_run_usage(FILE *out)
 	      "                         report, by soft-unmapping every page each interval\n"
 	      "      --trace FILE       record the references the pager saw (binary trace,\n"
 	      "                         for 'vmsandbox replay')\n"
+	      "      --deterministic    same program and options, same counts and trace:\n"
+	      "                         no address randomisation, no wall-clock times in\n"
+	      "                         the trace, threads numbered, the agent's work\n"
+	      "                         waited for (slower; not with --wss-interval)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
 	      "\n"
@@ -279,6 +285,9 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 	case OPT_TRACE:
 		opts->trace_path = optarg;
 		break;
+	case OPT_DETERMINISTIC:
+		opts->deterministic = true;
+		break;
 	case OPT_SEED:
 		if (!vms_parse_u64(optarg, &opts->seed))
 			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);
@@ -342,6 +351,11 @@ int vms_run_parse(int argc, char **argv, struct vms_run_options *opts, bool *ret
 	if (opts->frames > UINT32_MAX)
 		return usage_error(err, "a budget of %" PRIu64 " frames is more than the %" PRIu32
 				   " frames (16 TiB) vmsandbox can manage", opts->frames, UINT32_MAX);
+	if (opts->deterministic && opts->wss_interval_ns)
+		return usage_error(err, "--wss-interval samples the working set by wall-clock time, "
+				   "which differs from run to run, so it cannot be --deterministic; "
+				   "leave one of them out (replay of a --trace gives the LRU "
+				   "miss-ratio curve deterministically: vmsandbox replay --mrc)");
 	if (optind >= argc)
 		return usage_error(err, "missing a subcommand or a program to run");
 	opts->argv = argv + optind;

@@ -40,6 +40,7 @@ struct vms_run_options {
 	struct vms_tlb_geom tlb_geom;
 	uint64_t wss_interval_ns;   /* --wss-interval, 0: none */
 	const char *trace_path;     /* --trace FILE, NULL: none */
+	bool deterministic;         /* --deterministic (docs/design.md, "Determinism") */
 	char **argv;                /* the program and its arguments (points into main's argv) */
 	char *program_path;         /* argv[0] resolved through PATH, malloc'd */
 };

@@ -385,6 +385,30 @@ static int soft_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, v
 	return r;
 }
 
+/*
+ * A missing fault on a page that is in the process by the time we read it:
+ * another thread's fault on the same page, or fault-around, served it, or
+ * the thread was woken before its page came (a signal, or a wake meant for
+ * others) and faulted again.  The same page coming back again and again
+ * means the page table and the process disagree: stop rather than spin.
+ */
+static int already_served(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn)
+{
+	pg->st.spurious_faults++;
+	if (p->last_hit_addr == page_addr(vpn) && ++p->nr_same_hits > 1000) {
+		vms_pager_fatal(pg, -EIO, "page 0x%llx of process %d (%s) is resident in "
+				"the page table but missing in the process",
+				(unsigned long long)page_addr(vpn), (int)p->pid, p->comm);
+		return -EIO;
+	}
+	if (p->last_hit_addr != page_addr(vpn)) {
+		p->last_hit_addr = page_addr(vpn);
+		p->nr_same_hits = 0;
+	}
+	vms_hold_wake(pg, p, page_addr(vpn), VMS_PAGE);
+	return 0;
+}
+
 /* Returns 0 when handled, -EAGAIN to be queued and retried, or a fatal error. */
 static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint32_t flags)
 {
@@ -430,6 +454,14 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 			r = soft_fault(pg, p, vpn, f, write);
 			if (r <= 0)
 				return r;
+			/* Neither shared nor parked: in the process already.
+			 * Another thread's touch an MMU would mark accessed,
+			 * which the engine is told (a hit) unless the run must
+			 * be deterministic: whether the message comes at all
+			 * depends on timing, and for a single thread it is the
+			 * same touch faulting twice. */
+			if (pg->cfg.deterministic)
+				return already_served(pg, p, vpn);
 		}
 	}
 	r = reference(pg, p, vpn, write || (flags & VMS_QF_ADOPT), &res);
@@ -451,23 +483,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	switch (res.outcome) {
 	case VMS_REF_COW:   /* not for a missing page: treated as served */
 	case VMS_REF_HIT:
-		/* Served already (another thread's fault on the same page, or
-		 * fault-around) by the time we read this one.  The same page
-		 * coming back again and again means the page table and the
-		 * process disagree: stop rather than spin. */
-		pg->st.spurious_faults++;
-		if (p->last_hit_addr == page_addr(vpn) && ++p->nr_same_hits > 1000) {
-			vms_pager_fatal(pg, -EIO, "page 0x%llx of process %d (%s) is resident in "
-					"the page table but missing in the process",
-					(unsigned long long)page_addr(vpn), (int)p->pid, p->comm);
-			return -EIO;
-		}
-		if (p->last_hit_addr != page_addr(vpn)) {
-			p->last_hit_addr = page_addr(vpn);
-			p->nr_same_hits = 0;
-		}
-		vms_hold_wake(pg, p, page_addr(vpn), VMS_PAGE);
-		return 0;
+		return already_served(pg, p, vpn);
 	case VMS_REF_FAULT_ZERO:
 		return fill_zero(pg, p, vpn, write, pg->fault_around);
 	case VMS_REF_FAULT_SAME:
@@ -490,6 +506,14 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 		return fill_page(pg, p, vpn, pg->page, !write);
 	}
 	return 0;
+}
+
+/* The fault of thread tid of p is being served (p NULL: it is done): for
+ * the holds (hold.c) and the trace (livetrace.c). */
+static void begin_fault(struct vms_pager *pg, struct vms_proc *p, uint32_t tid)
+{
+	vms_hold_fault_begin(pg, p);
+	pg->fault_tid = tid;
 }
 
 static void drop_fills(struct vms_proc *p, vms_vpn_t start, uint64_t nr)
@@ -556,10 +580,10 @@ static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd
 			r = vms_fault_queue(p, m->arg.pagefault.address, (uint32_t)m->arg.pagefault.flags,
 					    m->arg.pagefault.feat.ptid);
 		} else {
-			vms_hold_fault_begin(pg, p);
+			begin_fault(pg, p, m->arg.pagefault.feat.ptid);
 			r = handle_fault(pg, p, m->arg.pagefault.address,
 					 (uint32_t)m->arg.pagefault.flags);
-			vms_hold_fault_begin(pg, NULL);
+			begin_fault(pg, NULL, 0);
 			if (r == -EAGAIN)
 				r = vms_fault_queue(p, m->arg.pagefault.address,
 						    (uint32_t)m->arg.pagefault.flags,
@@ -612,9 +636,9 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 	for (i = 0; i < p->nr_queued && !pg->fatal && !p->gone; i++) {
 		int r;
 
-		vms_hold_fault_begin(pg, p);
+		begin_fault(pg, p, p->queue[i].tid);
 		r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
-		vms_hold_fault_begin(pg, NULL);
+		begin_fault(pg, NULL, 0);
 
 		if (r == -EAGAIN)
 			break;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -81,7 +82,9 @@ static int open_listener(struct vms_pager *pg)
 	int fd;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(pg->sock_name, sizeof(pg->sock_name), "vmsandbox-%d-%lx", (int)getpid(),
+	/* Fixed width: the program's environment, and with it where its
+	 * stack begins, has the same size in every run (--deterministic). */
+	snprintf(pg->sock_name, sizeof(pg->sock_name), "vmsandbox-%010d-%016lx", (int)getpid(),
 		 (unsigned long)(ts.tv_nsec ^ ts.tv_sec));
 	len = strlen(pg->sock_name);
 	memcpy(sa.sun_path + 1, pg->sock_name, len);
@@ -152,6 +155,15 @@ static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent,
 		snprintf(pages, sizeof(pages), "%u", vms_mm_frames(pg->mm)->nr_frames);
 		if (setenv(VMS_PARK_ENV, pages, 1) < 0)
 			child_fail(pipe_fd, 1, ENOMEM);
+	}
+	/* --deterministic: the same addresses in every run, for the whole
+	 * tree (the personality is inherited across fork and exec), as
+	 * setarch -R does. */
+	if (pg->cfg.deterministic) {
+		int persona = personality(0xffffffff);
+
+		if (persona < 0 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) < 0)
+			child_fail(pipe_fd, 1, errno);
 	}
 	r = vms_seccomp_install(&lfd);
 	if (r < 0)

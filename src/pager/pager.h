@@ -204,6 +204,9 @@ struct vms_proc {
 
 	struct vms_hold *holds;       /* threads asleep until the agent catches up */
 	size_t nr_holds, cap_holds;
+	uint32_t *trace_tids;         /* --deterministic: its threads' kernel ids in the
+				       * order of their first event; the trace says i + 1 */
+	size_t nr_trace_tids, cap_trace_tids;
 
 	uint64_t heap_end;            /* bytes: the brk heap is registered up to here */
 	uint32_t next_seq;
@@ -323,6 +326,7 @@ struct vms_pager {
 	 * given that process's agent work its thread must wait for (hold.c). */
 	struct vms_proc *fault_proc;
 	bool fault_agent_work;
+	uint32_t fault_tid;           /* its thread (UFFD_FEATURE_THREAD_ID), 0: none or unknown */
 	struct vms_park_window {      /* pages mapped most recently (a FIFO ring) */
 		struct { uint32_t frame, as_id; uint64_t vpn; } *e;
 		uint32_t cap, head, nr;
@@ -445,8 +449,6 @@ void vms_park_unreferenced(void *ctx, vms_frame_t f);
 uint64_t vms_wss_deadline(const struct vms_pager *pg);
 void vms_wss_maybe_sample(struct vms_pager *pg, uint64_t now_ns);
 void vms_wss_finish(struct vms_pager *pg, uint64_t now_ns);
-/* --trace: the engine's input, event by event. */
-void vms_trace_note(struct vms_pager *pg, const struct vms_trace_event *ev);
 
 /* hold.c: faulting threads asleep until the agent has done their work */
 /* The fault being served starts (p) or ends (NULL). */
@@ -468,6 +470,10 @@ void vms_hold_wake(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint
 void vms_hold_send(struct vms_pager *pg, struct vms_proc *p);
 /* The agent answered request seq (any op): wakes the holds it ends. */
 void vms_hold_reply(struct vms_proc *p, uint32_t seq);
+
+/* livetrace.c: --trace, the engine's input event by event, with the
+ * thread of the fault being served (pg->fault_tid) and the time. */
+void vms_trace_note(struct vms_pager *pg, const struct vms_trace_event *ev);
 
 /* syscall.c */
 void vms_syscall_notify(struct vms_pager *pg);

@@ -542,16 +542,3 @@ void vms_wss_finish(struct vms_pager *pg, uint64_t now_ns)
 	if (vms_wss_deadline(pg) && pg->wss_seen)
 		wss_append(pg, (double)(now_ns - pg->start_ns) / 1e9, pg->wss_seen);
 }
-
-void vms_trace_note(struct vms_pager *pg, const struct vms_trace_event *ev)
-{
-	struct vms_trace_event e = *ev;
-	int r;
-
-	if (!pg->trace || pg->trace_err || pg->end_ns)
-		return;   /* none, broken, or finished */
-	e.time_ns = vms_now_ns() - pg->start_ns;
-	r = vms_trace_write(pg->trace, &e);
-	if (r < 0)
-		pg->trace_err = r;
-}
