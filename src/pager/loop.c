@@ -134,6 +134,34 @@ static void child_fail(int pipe_fd, int stage, int err)
 	_exit(stage == 2 && err == ENOENT ? 127 : 126);
 }
 
+/*
+ * --deterministic, in the child before exec: the randomness that exists only
+ * to make runs differ is switched off for the whole tree.
+ *  - Address space layout (as setarch -R does): the personality is inherited
+ *    across fork and exec.  The trace records page numbers, so every run
+ *    would differ from its first mmap on.
+ *  - The hash seeds of the interpreters, which change where a table's
+ *    entries land, hence which pages are touched (python3 and perl traces
+ *    differed from the 3,300th and the 473rd event on without them), unless
+ *    the user has set them: their value wins (PYTHONHASHSEED=random brings
+ *    the randomness back).  The program sees these variables.
+ */
+static void derandomize(int pipe_fd)
+{
+	static const char *const seeds[][2] = {
+		{ "PYTHONHASHSEED", "0" },
+		{ "PERL_HASH_SEED", "0" },
+		{ "PERL_PERTURB_KEYS", "0" },
+	};
+	int persona = personality(0xffffffff);
+
+	if (persona < 0 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) < 0)
+		child_fail(pipe_fd, 1, errno);
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		if (setenv(seeds[i][0], seeds[i][1], 0) < 0)
+			child_fail(pipe_fd, 1, ENOMEM);
+}
+
 /* In the child, between fork and exec.  The filter is installed last: every
  * mmap after it is a notification that the (single-threaded, waiting)
  * supervisor must answer, and it only starts answering after this exec. */
@@ -156,15 +184,8 @@ static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent,
 		if (setenv(VMS_PARK_ENV, pages, 1) < 0)
 			child_fail(pipe_fd, 1, ENOMEM);
 	}
-	/* --deterministic: the same addresses in every run, for the whole
-	 * tree (the personality is inherited across fork and exec), as
-	 * setarch -R does. */
-	if (pg->cfg.deterministic) {
-		int persona = personality(0xffffffff);
-
-		if (persona < 0 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) < 0)
-			child_fail(pipe_fd, 1, errno);
-	}
+	if (pg->cfg.deterministic)
+		derandomize(pipe_fd);
 	r = vms_seccomp_install(&lfd);
 	if (r < 0)
 		child_fail(pipe_fd, 1, -r);
