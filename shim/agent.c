@@ -159,6 +159,22 @@ static long park(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 	return failed;
 }
 
+/*
+ * WAKE: threads whose faults the supervisor filled without waking them,
+ * until the requests before this one (their soft unmaps, their drops) were
+ * done.  Requests run in order, so they are done now.
+ */
+static long wake(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
+{
+	for (uint32_t i = 0; 2 * i + 1 < q->nr && i < VMS_AGENT_MAX_WAKE; i++) {
+		struct uffdio_range wr = { .start = q->addr[2 * i], .len = q->addr[2 * i + 1] };
+
+		if (ctx->uffd >= 0)
+			sys3(SYS_ioctl, ctx->uffd, UFFDIO_WAKE, &wr);
+	}
+	return 0;
+}
+
 static long execute(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 {
 	switch (q->op) {
@@ -166,6 +182,8 @@ static long execute(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 		return drop(ctx, q);
 	case VMS_AGENT_PARK:
 		return park(ctx, q);
+	case VMS_AGENT_WAKE:
+		return wake(ctx, q);
 	case VMS_AGENT_MMAP:
 		/* Anonymous (the filter only sends those): fd is ignored, and
 		 * VMS_AGENT_MARK keeps this call from being sent back. */

@@ -135,6 +135,7 @@ int vms_run_main(struct vms_run_options *opts)
 	cfg.oom_pause = opts->oom_pause;
 	cfg.thrash_window_ns = opts->thrash_window_ns;
 	cfg.thrash_window_refs = opts->thrash_window_refs;
+	cfg.deterministic = opts->deterministic;
 	if (opts->trace_path) {
 		cfg.trace_file = fopen(opts->trace_path, "we");
 		if (!cfg.trace_file) {

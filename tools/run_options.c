@@ -31,6 +31,7 @@ enum {
 	OPT_COMMIT_LIMIT,
 	OPT_OOM_POLICY,
 	OPT_THRASH_WINDOW,
+	OPT_DETERMINISTIC,
 };
 
 static const struct option long_options[] = {
@@ -52,6 +53,7 @@ static const struct option long_options[] = {
 	{ "commit-limit", required_argument, NULL, OPT_COMMIT_LIMIT },
 	{ "oom-policy", required_argument, NULL, OPT_OOM_POLICY },
 	{ "thrash-window", required_argument, NULL, OPT_THRASH_WINDOW },
+	{ "deterministic", no_argument,  NULL, OPT_DETERMINISTIC },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -115,6 +117,10 @@ void vms_run_usage(FILE *out)
 	      "                         the tree and say how to attach a debugger)\n"
 	      "      --thrash-window T|Nrefs  the windows of the thrashing verdict: T of wall\n"
 	      "                         time (default 100ms) or N references (virtual time)\n"
+	      "      --deterministic    same program and options, same counts and trace:\n"
+	      "                         no address randomisation, no wall-clock times in\n"
+	      "                         the trace, threads numbered, the agent's work\n"
+	      "                         waited for (slower; not with --wss-interval)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
 	      "\n"
@@ -351,6 +357,9 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 		break;
 	case OPT_THRASH_WINDOW:
 		return parse_thrash_window(optarg, opts, err);
+	case OPT_DETERMINISTIC:
+		opts->deterministic = true;
+		break;
 	case OPT_SEED:
 		if (!vms_parse_u64(optarg, &opts->seed))
 			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);
@@ -423,6 +432,11 @@ int vms_run_parse(int argc, char **argv, struct vms_run_options *opts, bool *ret
 				   "--commit-limit SIZE, or --frames and a finite --swap SIZE|none "
 				   "(the default limit is half the frames plus the swap, as the "
 				   "kernel's with vm.overcommit_ratio=50)");
+	if (opts->deterministic && opts->wss_interval_ns)
+		return usage_error(err, "--wss-interval samples the working set by wall-clock time, "
+				   "which differs from run to run, so it cannot be --deterministic; "
+				   "leave one of them out (replay of a --trace gives the LRU "
+				   "miss-ratio curve deterministically: vmsandbox replay --mrc)");
 	if (optind >= argc)
 		return usage_error(err, "missing a subcommand or a program to run");
 	opts->argv = argv + optind;

@@ -46,6 +46,7 @@ struct vms_run_options {
 	enum vms_overcommit overcommit; /* --overcommit (docs/oom.md) */
 	uint64_t commit_limit_bytes; /* --commit-limit, 0: the default (never mode only) */
 	bool oom_pause;             /* --oom-policy pause: stop the tree instead of a kill */
+	bool deterministic;         /* --deterministic (docs/design.md, "Determinism") */
 	char **argv;                /* the program and its arguments (points into main's argv) */
 	char *program_path;         /* argv[0] resolved through PATH, malloc'd */
 };

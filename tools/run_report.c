@@ -272,6 +272,7 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 		vms_json_null(&j);
 	else
 		vms_json_u64(&j, opts->swap_bytes);
+	vms_json_kv_bool(&j, "deterministic", opts->deterministic);
 	vms_json_kv_u64(&j, "peak_resident_frames", f.peak_frames);
 
 	vms_json_key(&j, "faults");

@@ -19,7 +19,7 @@
 
 #define VMS_CHANNEL_ENV      "VMSANDBOX_SOCKET"
 #define VMS_CHANNEL_MAGIC    0x564d5342u   /* "VMSB" */
-#define VMS_CHANNEL_VERSION  3
+#define VMS_CHANNEL_VERSION  4
 
 /*
  * The mark of the agent's own mmap and brk calls, which the seccomp filter
@@ -50,6 +50,8 @@
 #define VMS_PARK_ENV        "VMSANDBOX_PARK_PAGES"
 /* Entries of one PARK request: pairs (program address or 0, slot address). */
 #define VMS_AGENT_MAX_PARK  (VMS_AGENT_MAX_DROP / 2)
+/* Ranges of one WAKE request: pairs (start, length). */
+#define VMS_AGENT_MAX_WAKE  (VMS_AGENT_MAX_DROP / 2)
 
 /* Agent -> supervisor, first message of each exec'ed image (or fork child),
  * with the uffd attached. */
@@ -91,6 +93,11 @@ enum vms_agent_op {
 				    a slot still holding a stale copy is emptied first),
 				    or with addr[2i] == 0 empty the slot; ret = bit i
 				    set for each pair that failed */
+	VMS_AGENT_WAKE,          /* nr/2 pairs addr[2i], addr[2i+1]: start and length
+				    of ranges whose faulting threads the supervisor
+				    kept asleep until the requests before this one
+				    were done; UFFDIO_WAKE each (program's uffd);
+				    ret = 0 */
 };
 
 struct vms_agent_req {

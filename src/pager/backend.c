@@ -70,12 +70,14 @@ bool vms_drop_wait(struct vms_proc *p, uint64_t addr)
 }
 
 /* When the unsent batch must go (0: nothing to send). */
-uint64_t vms_drop_deadline(const struct vms_proc *p)
+uint64_t vms_drop_deadline(const struct vms_pager *pg, const struct vms_proc *p)
 {
 	if (p->drop_next.nr == 0 || p->gone || p->sock < 0 ||
 	    p->nr_drops_sent >= VMS_DROPS_IN_FLIGHT)
 		return 0;   /* nothing, or the agent's reply wakes the loop */
-	if (p->drop_waited || p->nr_queued || p->drop_next.nr == VMS_AGENT_MAX_DROP)
+	/* --deterministic: the faulting thread waits for its drops (hold.c). */
+	if (p->drop_waited || p->nr_queued || p->drop_next.nr == VMS_AGENT_MAX_DROP ||
+	    pg->cfg.deterministic)
 		return 1;   /* now */
 	return p->drop_next.first_ns + VMS_DROP_DELAY_NS;
 }
@@ -83,7 +85,7 @@ uint64_t vms_drop_deadline(const struct vms_proc *p)
 /* Sends the unsent batch if its time has come (see VMS_DROP_DELAY_NS). */
 void vms_drop_maybe_flush(struct vms_pager *pg, struct vms_proc *p, uint64_t now_ns)
 {
-	uint64_t due = vms_drop_deadline(p);
+	uint64_t due = vms_drop_deadline(pg, p);
 
 	if (due && due <= now_ns)
 		vms_drop_flush(pg, p);
@@ -225,6 +227,7 @@ int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr)
 	if (p->drop_next.nr == 0)
 		p->drop_next.first_ns = vms_now_ns();
 	p->drop_next.addr[p->drop_next.nr++] = addr;
+	vms_hold_note_work(pg, p, true);
 	return 0;
 }
 

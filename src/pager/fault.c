@@ -106,17 +106,24 @@ static uint64_t fill_range(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t l
 			   const void *data, bool write, bool wp, int *ret_err)
 {
 	uint64_t len = (hi - lo) * VMS_PAGE, done = 0;
+	/* The fault gave this process's agent work: its threads sleep on
+	 * until the agent has done it (hold.c). */
+	bool hold = vms_hold_needed(pg, p);
+	uint64_t copy_mode = hold ? UFFDIO_COPY_MODE_DONTWAKE : 0;
 	int r;
 
 	if (data)
 		r = vms_uffd_copy(p->uffd, page_addr(lo), data, len,
-				  wp ? UFFDIO_COPY_MODE_WP : 0, &done);
+				  copy_mode | (wp ? UFFDIO_COPY_MODE_WP : 0), &done);
 	else if (write)
 		/* A write would take a second fault on the zero page; copying
 		 * zeros maps writable pages at once. */
-		r = vms_uffd_copy(p->uffd, page_addr(lo), pg->zeros, len, 0, &done);
+		r = vms_uffd_copy(p->uffd, page_addr(lo), pg->zeros, len, copy_mode, &done);
 	else
-		r = vms_uffd_zeropage(p->uffd, page_addr(lo), len, 0, &done);
+		r = vms_uffd_zeropage(p->uffd, page_addr(lo), len,
+				      hold ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0, &done);
+	if (hold && done)
+		vms_hold_add(pg, p, page_addr(lo), done);
 	*ret_err = r < 0 ? r : 0;
 	return done / VMS_PAGE;
 }
@@ -134,7 +141,8 @@ static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, 
 		return defer_fill(p, vpn, data, wp);
 	case VMS_UFFD_EXISTS:
 		/* Present already: nothing to put there. */
-		return vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE) == 0 ? 0 : 0;
+		vms_hold_wake(pg, p, page_addr(vpn), VMS_PAGE);
+		return 0;
 	case VMS_UFFD_HOLE:
 		/* Unmapped under us; the event follows.  The page is gone. */
 		unmap_pages(pg, p, vpn, 1);
@@ -315,6 +323,7 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 {
 	struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
 	struct vms_ref_result res;
+	bool hold;
 	int r;
 
 	pg->st.wp_faults++;
@@ -340,9 +349,12 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	r = reference(pg, p, vpn, true, &res);
 	if (r < 0)
 		return r;
-	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, false);
+	hold = vms_hold_needed(pg, p);
+	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, hold);
 	if (r < 0 && vms_pager_classify(pg, r) == VMS_UFFD_RETRY)
 		return -EAGAIN;
+	if (r == 0 && hold)
+		vms_hold_add(pg, p, page_addr(vpn), VMS_PAGE);
 	return 0;
 }
 
@@ -379,6 +391,30 @@ static int soft_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, v
 	r = fill_page(pg, p, vpn, pg->page, wp);
 	pg->st.soft_fault_ns += vms_now_ns() - t0;
 	return r;
+}
+
+/*
+ * A missing fault on a page that is in the process by the time we read it:
+ * another thread's fault on the same page, or fault-around, served it, or
+ * the thread was woken before its page came (a signal, or a wake meant for
+ * others) and faulted again.  The same page coming back again and again
+ * means the page table and the process disagree: stop rather than spin.
+ */
+static int already_served(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn)
+{
+	pg->st.spurious_faults++;
+	if (p->last_hit_addr == page_addr(vpn) && ++p->nr_same_hits > 1000) {
+		vms_pager_fatal(pg, -EIO, "page 0x%llx of process %d (%s) is resident in "
+				"the page table but missing in the process",
+				(unsigned long long)page_addr(vpn), (int)p->pid, p->comm);
+		return -EIO;
+	}
+	if (p->last_hit_addr != page_addr(vpn)) {
+		p->last_hit_addr = page_addr(vpn);
+		p->nr_same_hits = 0;
+	}
+	vms_hold_wake(pg, p, page_addr(vpn), VMS_PAGE);
+	return 0;
 }
 
 /* Returns 0 when handled, -EAGAIN to be queued and retried, or a fatal error. */
@@ -426,6 +462,14 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 			r = soft_fault(pg, p, vpn, f, write);
 			if (r <= 0)
 				return r;
+			/* Neither shared nor parked: in the process already.
+			 * Another thread's touch an MMU would mark accessed,
+			 * which the engine is told (a hit) unless the run must
+			 * be deterministic: whether the message comes at all
+			 * depends on timing, and for a single thread it is the
+			 * same touch faulting twice. */
+			if (pg->cfg.deterministic)
+				return already_served(pg, p, vpn);
 		}
 	}
 	r = reference(pg, p, vpn, write || (flags & VMS_QF_ADOPT), &res);
@@ -441,23 +485,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	switch (res.outcome) {
 	case VMS_REF_COW:   /* not for a missing page: treated as served */
 	case VMS_REF_HIT:
-		/* Served already (another thread's fault on the same page, or
-		 * fault-around) by the time we read this one.  The same page
-		 * coming back again and again means the page table and the
-		 * process disagree: stop rather than spin. */
-		pg->st.spurious_faults++;
-		if (p->last_hit_addr == page_addr(vpn) && ++p->nr_same_hits > 1000) {
-			vms_pager_fatal(pg, -EIO, "page 0x%llx of process %d (%s) is resident in "
-					"the page table but missing in the process",
-					(unsigned long long)page_addr(vpn), (int)p->pid, p->comm);
-			return -EIO;
-		}
-		if (p->last_hit_addr != page_addr(vpn)) {
-			p->last_hit_addr = page_addr(vpn);
-			p->nr_same_hits = 0;
-		}
-		vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE);
-		return 0;
+		return already_served(pg, p, vpn);
 	case VMS_REF_FAULT_ZERO:
 		return fill_zero(pg, p, vpn, write, pg->fault_around);
 	case VMS_REF_FAULT_SAME:
@@ -480,6 +508,14 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 		return fill_page(pg, p, vpn, pg->page, !write);
 	}
 	return 0;
+}
+
+/* The fault of thread tid of p is being served (p NULL: it is done): for
+ * the holds (hold.c) and the trace (livetrace.c). */
+static void begin_fault(struct vms_pager *pg, struct vms_proc *p, uint32_t tid)
+{
+	vms_hold_fault_begin(pg, p);
+	pg->fault_tid = tid;
 }
 
 static void drop_fills(struct vms_proc *p, vms_vpn_t start, uint64_t nr)
@@ -546,8 +582,10 @@ static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd
 			r = vms_fault_queue(p, m->arg.pagefault.address, (uint32_t)m->arg.pagefault.flags,
 					    m->arg.pagefault.feat.ptid);
 		} else {
+			begin_fault(pg, p, m->arg.pagefault.feat.ptid);
 			r = handle_fault(pg, p, m->arg.pagefault.address,
 					 (uint32_t)m->arg.pagefault.flags);
+			begin_fault(pg, NULL, 0);
 			if (r == -EAGAIN)
 				r = vms_fault_queue(p, m->arg.pagefault.address,
 						    (uint32_t)m->arg.pagefault.flags,
@@ -601,7 +639,11 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 		free(f);
 	}
 	for (i = 0; i < p->nr_queued && !pg->fatal && !p->gone; i++) {
-		int r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
+		int r;
+
+		begin_fault(pg, p, p->queue[i].tid);
+		r = handle_fault(pg, p, p->queue[i].addr, p->queue[i].flags);
+		begin_fault(pg, NULL, 0);
 
 		if (r == -EAGAIN)
 			break;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -83,7 +84,9 @@ static int open_listener(struct vms_pager *pg)
 	int fd;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(pg->sock_name, sizeof(pg->sock_name), "vmsandbox-%d-%lx", (int)getpid(),
+	/* Fixed width: the program's environment, and with it where its
+	 * stack begins, has the same size in every run (--deterministic). */
+	snprintf(pg->sock_name, sizeof(pg->sock_name), "vmsandbox-%010d-%016lx", (int)getpid(),
 		 (unsigned long)(ts.tv_nsec ^ ts.tv_sec));
 	len = strlen(pg->sock_name);
 	memcpy(sa.sun_path + 1, pg->sock_name, len);
@@ -133,6 +136,34 @@ static void child_fail(int pipe_fd, int stage, int err)
 	_exit(stage == 2 && err == ENOENT ? 127 : 126);
 }
 
+/*
+ * --deterministic, in the child before exec: the randomness that exists only
+ * to make runs differ is switched off for the whole tree.
+ *  - Address space layout (as setarch -R does): the personality is inherited
+ *    across fork and exec.  The trace records page numbers, so every run
+ *    would differ from its first mmap on.
+ *  - The hash seeds of the interpreters, which change where a table's
+ *    entries land, hence which pages are touched (python3 and perl traces
+ *    differed from the 3,300th and the 473rd event on without them), unless
+ *    the user has set them: their value wins (PYTHONHASHSEED=random brings
+ *    the randomness back).  The program sees these variables.
+ */
+static void derandomize(int pipe_fd)
+{
+	static const char *const seeds[][2] = {
+		{ "PYTHONHASHSEED", "0" },
+		{ "PERL_HASH_SEED", "0" },
+		{ "PERL_PERTURB_KEYS", "0" },
+	};
+	int persona = personality(0xffffffff);
+
+	if (persona < 0 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) < 0)
+		child_fail(pipe_fd, 1, errno);
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		if (setenv(seeds[i][0], seeds[i][1], 0) < 0)
+			child_fail(pipe_fd, 1, ENOMEM);
+}
+
 /* In the child, between fork and exec.  The filter is installed last: every
  * mmap after it is a notification that the (single-threaded, waiting)
  * supervisor must answer, and it only starts answering after this exec. */
@@ -155,6 +186,8 @@ static void child_main(struct vms_pager *pg, const sigset_t *mask, pid_t parent,
 		if (setenv(VMS_PARK_ENV, pages, 1) < 0)
 			child_fail(pipe_fd, 1, ENOMEM);
 	}
+	if (pg->cfg.deterministic)
+		derandomize(pipe_fd);
 	r = vms_seccomp_install(&lfd, pg->cfg.overcommit == VMS_OVERCOMMIT_NEVER);
 	if (r < 0)
 		child_fail(pipe_fd, 1, -r);
@@ -292,6 +325,7 @@ again:
 			/* Soft unmaps go at once: until the agent has moved a
 			 * page, its touches are not seen. */
 			vms_park_flush(pg, p);
+			vms_hold_send(pg, p);
 		}
 	}
 	/* A fault refused because its victim's process turned out to be gone
@@ -343,7 +377,7 @@ static const struct timespec *next_wait(struct vms_pager *pg, struct timespec *t
 	}
 
 	for (const struct vms_proc *p = pg->procs; p; p = p->next) {
-		uint64_t due = vms_drop_deadline(p);
+		uint64_t due = vms_drop_deadline(pg, p);
 		long left;
 
 		if (!due)

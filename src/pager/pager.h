@@ -51,6 +51,7 @@ struct vms_pager_config {
 	uint64_t wss_interval_ns;     /* 0: no working-set samples */
 	uint64_t thrash_window_ns;    /* thrashing windows of wall time (0: the default) */
 	uint64_t thrash_window_refs;  /* or of engine references (virtual time); 0: wall time */
+	bool deterministic;           /* --deterministic: see docs/design.md */
 	FILE *trace_file;             /* --trace, opened by the caller; NULL: no trace */
 	const char *policy;
 	uint64_t seed;
@@ -167,6 +168,15 @@ struct vms_park_batch {
 	struct vms_park_entry e[VMS_AGENT_MAX_PARK];
 };
 
+/* A faulting thread's range, filled without waking (DONTWAKE) and woken
+ * once the agent has done the work its fault asked for (hold.c). */
+struct vms_hold {
+	uint64_t addr;                /* the filled range, woken with UFFDIO_WAKE */
+	uint64_t len;                 /* bytes */
+	uint32_t seq;                 /* woken by the reply to this request; 0 while
+				       * the work is unsent (then a WAKE follows it) */
+};
+
 struct vms_proc {
 	struct vms_proc *next;
 	pid_t pid;                    /* 0 until known (a fork child before its hello) */
@@ -203,6 +213,12 @@ struct vms_proc {
 	bool drop_waited;             /* a fault waits for a page of drop_next */
 	struct vms_drop_batch *drops_sent;   /* waiting for the agent's reply */
 	uint32_t nr_drops_sent;
+
+	struct vms_hold *holds;       /* threads asleep until the agent catches up */
+	size_t nr_holds, cap_holds;
+	uint32_t *trace_tids;         /* --deterministic: its threads' kernel ids in the
+				       * order of their first event; the trace says i + 1 */
+	size_t nr_trace_tids, cap_trace_tids;
 
 	uint64_t heap_end;            /* bytes: the brk heap is registered up to here */
 	uint32_t next_seq;
@@ -320,6 +336,11 @@ struct vms_pager {
 	bool park_for_refbits;        /* the policy reads reference bits: park what it clears */
 	bool park_window;             /* the policy wants hits: park pages leaving the window */
 	bool fault_around;            /* off when every first touch must be seen (TLB, WSS) */
+	/* The fault being served (fault.c): its process, and whether it has
+	 * given that process's agent work its thread must wait for (hold.c). */
+	struct vms_proc *fault_proc;
+	bool fault_agent_work;
+	uint32_t fault_tid;           /* its thread (UFFD_FEATURE_THREAD_ID), 0: none or unknown */
 	struct vms_park_window {      /* pages mapped most recently (a FIFO ring) */
 		struct { uint32_t frame, as_id; uint64_t vpn; } *e;
 		uint32_t cap, head, nr;
@@ -406,7 +427,7 @@ bool vms_drop_pending(const struct vms_proc *p, uint64_t addr);
 bool vms_drop_wait(struct vms_proc *p, uint64_t addr);
 bool vms_drop_cancel(struct vms_proc *p, uint64_t addr);
 void vms_drop_maybe_flush(struct vms_pager *pg, struct vms_proc *p, uint64_t now_ns);
-uint64_t vms_drop_deadline(const struct vms_proc *p);
+uint64_t vms_drop_deadline(const struct vms_pager *pg, const struct vms_proc *p);
 int vms_drop_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr);
 void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p);
 bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed);
@@ -448,7 +469,30 @@ void vms_park_unreferenced(void *ctx, vms_frame_t f);
 uint64_t vms_wss_deadline(const struct vms_pager *pg);
 void vms_wss_maybe_sample(struct vms_pager *pg, uint64_t now_ns);
 void vms_wss_finish(struct vms_pager *pg, uint64_t now_ns);
-/* --trace: the engine's input, event by event. */
+
+/* hold.c: faulting threads asleep until the agent has done their work */
+/* The fault being served starts (p) or ends (NULL). */
+void vms_hold_fault_begin(struct vms_pager *pg, struct vms_proc *p);
+/* Work was queued for p's agent: a soft unmap, or a drop (waited for with
+ * --deterministic only). */
+void vms_hold_note_work(struct vms_pager *pg, struct vms_proc *p, bool drop);
+/* Whether the fault being served must fill p without waking its threads
+ * (UFFDIO_*_MODE_DONTWAKE) and hold them with vms_hold_add(). */
+bool vms_hold_needed(const struct vms_pager *pg, const struct vms_proc *p);
+/* After a DONTWAKE fill of [addr, addr+len): woken once the agent has
+ * answered the work queued so far (now, if it has). */
+void vms_hold_add(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len);
+/* Wakes the threads waiting at [addr, addr+len), now or, if the fault
+ * being served must hold them, once the agent has done its work. */
+void vms_hold_wake(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, uint64_t len);
+/* After the loop has sent p's drops and soft unmaps: a WAKE request for
+ * the holds that wait for them. */
+void vms_hold_send(struct vms_pager *pg, struct vms_proc *p);
+/* The agent answered request seq (any op): wakes the holds it ends. */
+void vms_hold_reply(struct vms_proc *p, uint32_t seq);
+
+/* livetrace.c: --trace, the engine's input event by event, with the
+ * thread of the fault being served (pg->fault_tid) and the time. */
 void vms_trace_note(struct vms_pager *pg, const struct vms_trace_event *ev);
 
 /* syscall.c */

@@ -450,6 +450,8 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 		free(f);
 	}
 	vms_fork_forget(p);
+	free(p->holds);
+	free(p->trace_tids);
 	free(p->backlog);
 	free(p->queue);
 	free(p);

@@ -216,6 +216,7 @@ void vms_agent_read(struct vms_pager *pg, struct vms_proc *p)
 			p->gone = true;
 			break;
 		}
+		vms_hold_reply(p, r.seq);
 		if (r.op == VMS_AGENT_DROP) {
 			vms_drop_done(pg, p, r.seq, r.ret);
 			continue;
@@ -224,6 +225,8 @@ void vms_agent_read(struct vms_pager *pg, struct vms_proc *p)
 			vms_park_done(pg, p, r.seq, r.ret);
 			continue;
 		}
+		if (r.op == VMS_AGENT_WAKE)
+			continue;
 		for (cc = &p->calls; *cc; cc = &(*cc)->next)
 			if ((*cc)->seq == r.seq) {
 				c = *cc;
