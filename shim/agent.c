@@ -300,6 +300,10 @@ int vms_agent_main(void *arg)
 		r.op = q.op;
 		r.seq = q.seq;
 		r.ret = execute(ctx, &q);
+		/* WAKE has nothing to tell, and a reply would wake the
+		 * supervisor once more on every fault that waited. */
+		if (q.op == VMS_AGENT_WAKE)
+			continue;
 		if (sys6(SYS_sendto, ctx->sock, (long)&r, sizeof(r), 0, 0, 0) != sizeof(r))
 			goto orphaned;
 	}

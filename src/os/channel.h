@@ -97,7 +97,7 @@ enum vms_agent_op {
 				    of ranges whose faulting threads the supervisor
 				    kept asleep until the requests before this one
 				    were done; UFFDIO_WAKE each (program's uffd);
-				    ret = 0 */
+				    no reply */
 };
 
 struct vms_agent_req {

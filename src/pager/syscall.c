@@ -225,8 +225,6 @@ void vms_agent_read(struct vms_pager *pg, struct vms_proc *p)
 			vms_park_done(pg, p, r.seq, r.ret);
 			continue;
 		}
-		if (r.op == VMS_AGENT_WAKE)
-			continue;
 		for (cc = &p->calls; *cc; cc = &(*cc)->next)
 			if ((*cc)->seq == r.seq) {
 				c = *cc;
