@@ -26,9 +26,11 @@
  * How it is woken: once the requests carrying its work are sent, a WAKE
  * request follows them on the same socket; the agent runs requests in
  * order, so it wakes the thread right after the moves, one message sooner
- * than if the supervisor woke it on the reply.  Holds that cannot go with a
- * WAKE (the send failed) are woken by the supervisor when the reply to the
- * newest request sent before them arrives (replies come in order).
+ * than if the supervisor woke it on the reply (and WAKE has no reply: one
+ * wakeup of the supervisor less).  Holds that cannot go with a WAKE (the
+ * send failed) are woken by the supervisor when the reply to the newest
+ * request sent before them arrives (replies come in order; if any request
+ * before it is unanswered, so is it).
  *
  * A thread the agent woke may fault again before the supervisor has read
  * the replies to the requests before the WAKE.  Its fault then finds its
@@ -140,11 +142,12 @@ static int send_wake(struct vms_pager *pg, struct vms_proc *p)
 			q.addr[2 * n + 1] = p->holds[i].len;
 			n++;
 		}
-	q.seq = p->next_seq + 1;
+	/* No reply comes, so it takes no number of its own: p->next_seq stays
+	 * the newest request that will be answered, which holds rely on. */
+	q.seq = p->next_seq;
 	q.nr = 2 * n;
 	if (send(p->sock, &q, VMS_AGENT_REQ_BYTES(q.nr), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		return -errno;
-	p->next_seq++;
 	pg->st.agent_calls++;
 	for (i = 0, n = 0; i < p->nr_holds; i++) {
 		if (p->holds[i].seq == 0 && n < VMS_AGENT_MAX_WAKE) {

@@ -80,6 +80,9 @@ expect_usage "--thrash-window needs a duration" --thrash-window 5 /bin/true
 expect_usage "--thrash-window needs a duration" --thrash-window 2h /bin/true
 expect_usage "--thrash-window: a number of references from 100" --thrash-window 99refs /bin/true
 expect_usage "--thrash-window: a number of references from 100" --thrash-window xrefs /bin/true
+expect_usage "cannot be --deterministic" --deterministic --wss-interval 100ms /bin/true
+expect_usage "cannot be --deterministic" --wss-interval 1s --deterministic /bin/true
+expect_usage "takes no value" --deterministic=1 /bin/true
 
 # --help and --version: stdout, status 0.
 "$VMS" --help > "$tmp/out" 2> "$tmp/err"
@@ -101,6 +104,24 @@ expect_valid /bin/true
 expect_valid --cpus 0 -q nproc
 if [ "$live" = 1 ]; then
 	[ "$(cat "$tmp/out")" = 1 ] && ok || bad "nproc under --cpus 0 printed '$(cat "$tmp/out")'"
+fi
+# --deterministic: no address randomisation (ADDR_NO_RANDOMIZE, 0x0040000 in
+# /proc/self/personality) for the program and what it runs; the hash seeds
+# set to 0 unless the user set them.
+expect_valid --deterministic -q sh -c 'cat /proc/self/personality; echo "$PYTHONHASHSEED $PERL_HASH_SEED $PERL_PERTURB_KEYS"'
+if [ "$live" = 1 ]; then
+	[ "$(cat "$tmp/out")" = "$(printf '00040000\n0 0 0')" ] && ok ||
+		bad "--deterministic: personality and seeds '$(cat "$tmp/out" | tr '\n' ' ')', expected 00040000 and 0 0 0"
+fi
+PYTHONHASHSEED=random expect_valid --deterministic -q sh -c 'echo "$PYTHONHASHSEED"'
+if [ "$live" = 1 ]; then
+	[ "$(cat "$tmp/out")" = random ] && ok ||
+		bad "--deterministic replaced the user's PYTHONHASHSEED=random with '$(cat "$tmp/out")'"
+fi
+expect_valid -q cat /proc/self/personality
+if [ "$live" = 1 ]; then
+	[ "$(cat "$tmp/out")" = 00000000 ] && ok ||
+		bad "without --deterministic the personality is '$(cat "$tmp/out")', expected 00000000"
 fi
 expect_valid -- /bin/true --help
 expect_valid --memory 64M true
