@@ -13,17 +13,21 @@
 #            written to /dev/null (or counted by wc -l: --lackey-count).
 # F is PCT% (default 20) of the pages the workload has resident at its peak
 # under vmsandbox without a budget (one calibration run), so there is memory
-# pressure.  Every vmsandbox run gets --cpus 0 (--vms-cpus): soft unmaps are
-# asynchronous, and across CPUs the agent falls behind the program, which
-# then touches pages the model has dropped unseen (docs/design.md, "Lag");
-# native and lackey are not pinned.  Prints median, minimum and maximum wall
-# times, the ratios to native, the fault, soft-fault and TLB counts of
-# vmsandbox's reports, and lackey/tlb (the goal: the TLB mode at
-# least 10x faster than lackey).
+# pressure.  Every vmsandbox run gets --cpus 0 (--vms-cpus), the faster
+# placement for a program that pages hard (soft unmaps no longer lag behind
+# across CPUs: docs/design.md, "Lag"); native and lackey are not pinned.
+# The TLB counts depend on the addresses (which pages share a set), which
+# address space randomisation changes from run to run (62,500-507,000 L1
+# misses for one workload): --no-aslr runs every command under setarch -R,
+# so that the counts, and the times that follow them, compare.  Prints
+# median, minimum and maximum wall times, the ratios to native, the fault,
+# soft-fault and TLB counts of vmsandbox's reports, and lackey/tlb (the
+# issue's goal: the TLB mode at least 10x faster than lackey).
 #
 #   bench/live_refbits.sh [-b BUILD_DIR] [-r REPS] [--scale S] [--pct P | --frames F]
 #                         [--tlb GEOM] [--modes LIST] [--lackey-reps K] [--lackey-count]
-#                         [--vms-cpus LIST|none] [--taskset CPUS] [--timeout S] [--keep]
+#                         [--vms-cpus LIST|none] [--taskset CPUS] [--no-aslr]
+#                         [--timeout S] [--keep]
 #
 # LIST: comma-separated modes among native,ref-off,ref-on,tlb,tlb-obs,lackey
 # (default all).  Needs root (or what vmsandbox needs) and valgrind (not in
@@ -52,8 +56,9 @@ cpus=
 vms_cpus=0
 timeout_s=1800
 keep=0
+no_aslr=0
 usage() {
-	sed -n '24,33p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '27,37p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 while [ $# -gt 0 ]; do
@@ -69,6 +74,7 @@ while [ $# -gt 0 ]; do
 	--lackey-count) lackey_count=1; shift ;;
 	--vms-cpus) vms_cpus=$2; shift 2 ;;
 	--taskset) cpus=$2; shift 2 ;;
+	--no-aslr) no_aslr=1; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	-h|--help) usage 0 ;;
@@ -95,6 +101,7 @@ vms=$build/tools/vmsandbox
 work_py=$here/live_python_work.py
 pre=(timeout --kill-after=10 "$timeout_s")
 [ -n "$cpus" ] && pre+=(taskset -c "$cpus")
+[ "$no_aslr" = 1 ] && pre+=(setarch "$(uname -m)" -R)
 export PYTHONHASHSEED=0
 
 need_vms=0
