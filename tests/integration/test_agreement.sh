@@ -18,7 +18,8 @@
 # check_agreement.py compares each run with its replay.  Measured on the dev
 # VM (issue 5 pager, main at 169a8cc and 4479af3): 0.1-1.2 s per live run,
 # 9-12 s in all; faults 660-16,700 and evictions 630-16,600 per run, TLB
-# walks 2,200-68,200 (matwalk's vary with how fast the agent soft-unmaps).
+# walks 2,200-68,200 (matwalk's varied with how fast the agent soft-unmapped,
+# until the faulting thread waited for it: 68,285-68,286 in every run since).
 # 6 of 172 comparisons failed (hotcold fifo 4 times, randwalk fifo, hotcold
 # lru), replay 1-10 faults off: each time the live engine had counted 3-21
 # references that the trace does not hold (see
