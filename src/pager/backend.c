@@ -58,15 +58,51 @@ bool vms_drop_pending(const struct vms_proc *p, uint64_t addr)
 	return false;
 }
 
-/* vms_drop_pending() for a fault that will wait for the drop: the batch
- * holding the page must not wait for its deadline. */
-bool vms_drop_wait(struct vms_proc *p, uint64_t addr)
+/*
+ * A writer of addr waits in its write-protect fault until the page has been
+ * dropped (then it faults again and gets the page from swap): it is woken
+ * by the reply, and the batch holding the page does not wait for its
+ * deadline.  Only such writers are woken by a reply: a thread whose missing
+ * fault on the page is queued is woken by that fault's fill.  Waking it at
+ * the reply too made it fault again before its page came, and if the fill
+ * came before it slept again it ran on without waiting for the agent
+ * (hold.c): perl under --deterministic saw a page evicted but not dropped.
+ * Returns -ENOMEM, or 0.
+ */
+int vms_drop_wait_write(struct vms_proc *p, uint64_t addr)
 {
-	if (batch_has(&p->drop_next, addr)) {
+	if (batch_has(&p->drop_next, addr))
 		p->drop_waited = true;
-		return true;
+	for (size_t i = 0; i < p->nr_drop_writers; i++)
+		if (p->drop_writers[i] == addr)
+			return 0;
+	if (p->nr_drop_writers == p->cap_drop_writers) {
+		size_t cap = p->cap_drop_writers ? p->cap_drop_writers * 2 : 16;
+		uint64_t *w = realloc(p->drop_writers, cap * sizeof(*w));
+
+		if (!w)
+			return -ENOMEM;
+		p->drop_writers = w;
+		p->cap_drop_writers = cap;
 	}
-	return vms_drop_pending(p, addr);
+	p->drop_writers[p->nr_drop_writers++] = addr;
+	return 0;
+}
+
+/* Wakes the writers waiting for pages in [start, end). */
+static void wake_writers(struct vms_proc *p, uint64_t start, uint64_t end)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < p->nr_drop_writers; i++) {
+		uint64_t a = p->drop_writers[i];
+
+		if (a >= start && a < end)
+			vms_uffd_wake(p->uffd, a, VMS_PAGE);
+		else
+			p->drop_writers[j++] = a;
+	}
+	p->nr_drop_writers = j;
 }
 
 /* When the unsent batch must go (0: nothing to send). */
@@ -140,7 +176,8 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 	pg->st.drop_batches++;
 }
 
-/* The agent's reply to DROP seq: the pages are gone; wake their writers. */
+/* The agent's reply to DROP seq: the pages are gone; wake their writers
+ * (vms_drop_wait_write). */
 bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64_t failed)
 {
 	for (struct vms_drop_batch **bb = &p->drops_sent; *bb; bb = &(*bb)->next) {
@@ -152,8 +189,8 @@ bool vms_drop_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64
 		p->nr_drops_sent--;
 		if (failed > 0)
 			pg->st.drop_failures += (uint64_t)failed;
-		for (uint32_t i = 0; i < b->nr; i++)
-			vms_uffd_wake(p->uffd, b->addr[i], VMS_PAGE);
+		for (uint32_t i = 0; i < b->nr && p->nr_drop_writers; i++)
+			wake_writers(p, b->addr[i], b->addr[i] + VMS_PAGE);
 		free(b);
 		return true;
 	}
@@ -193,6 +230,8 @@ static size_t forget_in(uint64_t *addrs, size_t nr, uint64_t start, uint64_t end
 
 void vms_drop_forget(struct vms_proc *p, uint64_t start, uint64_t end, int64_t moved_by)
 {
+	/* Their pages are gone or moved: they fault again, on what is there. */
+	wake_writers(p, start, end);
 	p->drop_next.nr = (uint32_t)forget_in(p->drop_next.addr, p->drop_next.nr, start, end,
 					      moved_by);
 	p->nr_backlog = forget_in(p->backlog, p->nr_backlog, start, end, moved_by);

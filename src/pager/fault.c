@@ -144,8 +144,11 @@ static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, 
 		vms_hold_wake(pg, p, page_addr(vpn), VMS_PAGE);
 		return 0;
 	case VMS_UFFD_HOLE:
-		/* Unmapped under us; the event follows.  The page is gone. */
+		/* Unmapped under us; the event follows.  The page is gone; its
+		 * threads fault again (and get what the program's munmap
+		 * means). */
 		unmap_pages(pg, p, vpn, 1);
+		vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE);
 		return 0;
 	case VMS_UFFD_GONE:
 		p->gone = true;
@@ -329,7 +332,7 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	pg->st.wp_faults++;
 	if (vms_drop_pending(p, page_addr(vpn))) {
 		if (p->sock >= 0)
-			return 0;   /* woken when the agent has dropped it */
+			return vms_drop_wait_write(p, page_addr(vpn));   /* woken when dropped */
 		/* A fork child before its agent: the drop would wait for an
 		 * agent that may wait for this write.  The page (write-
 		 * protected since its bytes were stored) is taken back. */
@@ -349,6 +352,7 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 	r = reference(pg, p, vpn, true, &res);
 	if (r < 0)
 		return r;
+	pg->st.wp_writes++;
 	hold = vms_hold_needed(pg, p);
 	r = vms_uffd_writeprotect(p->uffd, page_addr(vpn), VMS_PAGE, false, hold);
 	if (r < 0 && vms_pager_classify(pg, r) == VMS_UFFD_RETRY)
@@ -447,7 +451,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 	 * the clean drops it saves: swap-ins are then mapped writable and
 	 * counted dirty at once, as a kernel without a dirty bit would. */
 	if (!write && pg->st.swapins_clean >= 4096 &&
-	    pg->st.wp_faults * 4 > pg->st.swapins_clean * 3)
+	    pg->st.wp_writes * 4 > pg->st.swapins_clean * 3)
 		write = true;
 	if (!(flags & VMS_QF_ADOPT)) {
 		/* A missing page the engine counts resident: its frame is

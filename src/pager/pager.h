@@ -211,6 +211,8 @@ struct vms_proc {
 				       * beyond drop_next, sent once the agent is there */
 	size_t nr_backlog, cap_backlog;
 	bool drop_waited;             /* a fault waits for a page of drop_next */
+	uint64_t *drop_writers;       /* pages whose writers wait for their drop */
+	size_t nr_drop_writers, cap_drop_writers;
 	struct vms_drop_batch *drops_sent;   /* waiting for the agent's reply */
 	uint32_t nr_drops_sent;
 
@@ -266,7 +268,11 @@ struct vms_unmanaged {
 struct vms_pager_stats {
 	uint64_t in_fault_ns;
 	uint64_t uffd_faults;         /* messages */
-	uint64_t wp_faults;
+	uint64_t wp_faults;           /* messages */
+	uint64_t wp_writes;           /* of them, writes the engine was told of (a
+				       * clean page made dirty): messages for a page
+				       * whose drop is in flight, or repeated ones,
+				       * depend on timing and do not count */
 	uint64_t swapins_clean;       /* swap-ins mapped write-protected (clean) */
 	uint64_t spurious_faults;     /* already served when read (another thread's) */
 	uint64_t fault_retries;
@@ -424,7 +430,7 @@ void vms_fork_forget(struct vms_proc *p);
 extern const struct vms_mm_backend vms_pager_backend_ops;
 bool vms_stash_contains(const struct vms_proc *p, uint64_t addr);
 bool vms_drop_pending(const struct vms_proc *p, uint64_t addr);
-bool vms_drop_wait(struct vms_proc *p, uint64_t addr);
+int vms_drop_wait_write(struct vms_proc *p, uint64_t addr);
 bool vms_drop_cancel(struct vms_proc *p, uint64_t addr);
 void vms_drop_maybe_flush(struct vms_pager *pg, struct vms_proc *p, uint64_t now_ns);
 uint64_t vms_drop_deadline(const struct vms_pager *pg, const struct vms_proc *p);
