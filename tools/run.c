@@ -136,6 +136,10 @@ int vms_run_main(struct vms_run_options *opts)
 	cfg.thrash_window_ns = opts->thrash_window_ns;
 	cfg.thrash_window_refs = opts->thrash_window_refs;
 	cfg.deterministic = opts->deterministic;
+	cfg.profile = opts->profile;
+	cfg.profile_window = opts->profile_window;
+	cfg.stack_period = opts->stack_period;
+	cfg.progress = opts->progress;
 	if (opts->trace_path) {
 		cfg.trace_file = fopen(opts->trace_path, "we");
 		if (!cfg.trace_file) {

@@ -32,6 +32,11 @@ enum {
 	OPT_OOM_POLICY,
 	OPT_THRASH_WINDOW,
 	OPT_DETERMINISTIC,
+	OPT_PROFILE,
+	OPT_HTML,
+	OPT_PROFILE_WINDOW,
+	OPT_STACK_PERIOD,
+	OPT_PROGRESS,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +59,11 @@ static const struct option long_options[] = {
 	{ "oom-policy", required_argument, NULL, OPT_OOM_POLICY },
 	{ "thrash-window", required_argument, NULL, OPT_THRASH_WINDOW },
 	{ "deterministic", no_argument,  NULL, OPT_DETERMINISTIC },
+	{ "profile",  no_argument,       NULL, OPT_PROFILE },
+	{ "html",     required_argument, NULL, OPT_HTML },
+	{ "profile-window", required_argument, NULL, OPT_PROFILE_WINDOW },
+	{ "stack-period", required_argument, NULL, OPT_STACK_PERIOD },
+	{ "progress", no_argument,       NULL, OPT_PROGRESS },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -121,6 +131,20 @@ void vms_run_usage(FILE *out)
 	      "                         no address randomisation, no wall-clock times in\n"
 	      "                         the trace, threads numbered, the agent's work\n"
 	      "                         waited for (slower; not with --wss-interval)\n"
+	      "      --profile          locality profile: miss-ratio curve of every budget\n"
+	      "                         from this one run, faults by region and by code\n"
+	      "                         location with call stacks, heatmap, working set\n"
+	      "                         and fault rate over time (docs/profiling.md)\n"
+	      "      --html FILE        write the profile as a self-contained HTML report\n"
+	      "                         (implies --profile; 'vmsandbox report' renders a\n"
+	      "                         saved --report the same way)\n"
+	      "      --profile-window N  while profiling, only the N pages touched last\n"
+	      "                         stay mapped, every other touch is seen (default\n"
+	      "                         64: the curve is exact above about N frames)\n"
+	      "      --stack-period N   while profiling, unwind the call stack of every\n"
+	      "                         Nth fault (default 16; 1: every fault; 0: none)\n"
+	      "      --progress         a live status line on the terminal (resident,\n"
+	      "                         swapped, fault rate, elapsed)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
 	      "\n"
@@ -270,6 +294,7 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 {
 	enum vms_compressor compressor;
 	char buf[64];
+	uint64_t u;
 
 	switch (c) {
 	case 'f':
@@ -360,6 +385,28 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 	case OPT_DETERMINISTIC:
 		opts->deterministic = true;
 		break;
+	case OPT_PROFILE:
+		opts->profile = true;
+		break;
+	case OPT_HTML:
+		opts->html_path = optarg;
+		opts->profile = true;
+		break;
+	case OPT_PROFILE_WINDOW:
+		if (!vms_parse_u64(optarg, &u) || u < 1 || u > 65536)
+			return usage_error(err, "--profile-window needs a number of pages from 1 "
+					   "to 65536, not '%s'", optarg);
+		opts->profile_window = (uint32_t)u;
+		break;
+	case OPT_STACK_PERIOD:
+		if (!vms_parse_u64(optarg, &u) || u > UINT32_MAX)
+			return usage_error(err, "--stack-period needs a number of faults (1: every "
+					   "fault's stack, 0: none), not '%s'", optarg);
+		opts->stack_period = (uint32_t)u;
+		break;
+	case OPT_PROGRESS:
+		opts->progress = true;
+		break;
 	case OPT_SEED:
 		if (!vms_parse_u64(optarg, &opts->seed))
 			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);
@@ -397,6 +444,8 @@ int vms_run_parse(int argc, char **argv, struct vms_run_options *opts, bool *ret
 		.compress = "lz4",
 		.seed = 1,
 		.ref_tracking = true,
+		.profile_window = 64,
+		.stack_period = 16,
 	};
 	*ret_done = false;
 	opterr = 0;

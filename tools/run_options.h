@@ -47,6 +47,11 @@ struct vms_run_options {
 	uint64_t commit_limit_bytes; /* --commit-limit, 0: the default (never mode only) */
 	bool oom_pause;             /* --oom-policy pause: stop the tree instead of a kill */
 	bool deterministic;         /* --deterministic (docs/design.md, "Determinism") */
+	bool profile;               /* --profile (or --html): locality profile (docs/profiling.md) */
+	const char *html_path;      /* --html FILE: the HTML report, NULL: none */
+	uint32_t profile_window;    /* --profile-window N: pages kept mapped while profiling */
+	uint32_t stack_period;      /* --stack-period N: unwind every Nth fault's stack */
+	bool progress;              /* --progress: a live status line on the terminal */
 	char **argv;                /* the program and its arguments (points into main's argv) */
 	char *program_path;         /* argv[0] resolved through PATH, malloc'd */
 };

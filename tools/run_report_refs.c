@@ -159,6 +159,7 @@ void vms_report_refs_json(struct vms_json *j, const struct vms_pager *pg,
 	vms_json_kv_u64(j, "reference", pg->st.soft_faults[VMS_PARK_FOR_REF]);
 	vms_json_kv_u64(j, "tlb", pg->st.soft_faults[VMS_PARK_FOR_TLB]);
 	vms_json_kv_u64(j, "wss", pg->st.soft_faults[VMS_PARK_FOR_WSS]);
+	vms_json_kv_u64(j, "profile", pg->st.soft_faults[VMS_PARK_FOR_PROFILE]);
 	vms_json_kv_double(j, "time_s", (double)pg->st.soft_fault_ns / 1e9);
 	vms_json_kv_u64(j, "soft_unmaps", pg->st.soft_unmaps);
 	vms_json_kv_u64(j, "refused", pg->st.soft_unmap_refused);
@@ -182,11 +183,12 @@ void vms_report_refs_summary(FILE *out, const struct vms_pager *pg,
 	uint64_t soft = soft_total(pg);
 
 	if (soft || pg->park)
-		fprintf(out, "  soft faults:     %llu (%llu reference, %llu TLB, %llu working set) "
-			"in %.3f s; %llu soft unmaps (%s)\n", (unsigned long long)soft,
+		fprintf(out, "  soft faults:     %llu (%llu reference, %llu TLB, %llu working set, "
+			"%llu profile) in %.3f s; %llu soft unmaps (%s)\n", (unsigned long long)soft,
 			(unsigned long long)pg->st.soft_faults[VMS_PARK_FOR_REF],
 			(unsigned long long)pg->st.soft_faults[VMS_PARK_FOR_TLB],
 			(unsigned long long)pg->st.soft_faults[VMS_PARK_FOR_WSS],
+			(unsigned long long)pg->st.soft_faults[VMS_PARK_FOR_PROFILE],
 			(double)pg->st.soft_fault_ns / 1e9, (unsigned long long)pg->st.soft_unmaps,
 			vms_report_ref_mode(pg));
 	if (tlb) {

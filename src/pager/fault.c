@@ -18,7 +18,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "attrib.h"
 #include "pager.h"
+#include "profile.h"
 #include "procmem.h"
 #include "thrash.h"
 #include "sites.h"
@@ -298,6 +300,8 @@ static int reference(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, bo
 		if (r == 0) {
 			vms_park_after_ref(pg, p, vpn, write, res);
 			vms_thrash_after_ref(pg, p, vpn, res);
+			vms_profile_after_ref(pg, res);
+			vms_attrib_after_ref(pg, p, vpn, write, res);
 		} else {
 			vms_park_tlb_displaced(pg, res);
 		}
@@ -349,6 +353,7 @@ static int write_protect_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn
 		if (r < 0)
 			return vms_uffd_wake(p->uffd, page_addr(vpn), VMS_PAGE) < 0 ? 0 : 0;
 	}
+	pg->ref_kind = VMS_REFK_WP;
 	r = reference(pg, p, vpn, true, &res);
 	if (r < 0)
 		return r;
@@ -383,6 +388,7 @@ static int soft_fault(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, v
 	r = vms_park_claim(pg, p, vpn, f, pg->page, &why);
 	if (r <= 0)
 		return r == 0 ? 1 : r;
+	pg->ref_kind = VMS_REFK_SOFT;
 	r = reference(pg, p, vpn, write, &res);
 	if (r < 0) {
 		vms_pager_fatal(pg, r, "cannot account soft fault of page 0x%llx of process %d (%s)",
@@ -476,6 +482,7 @@ static int handle_fault(struct vms_pager *pg, struct vms_proc *p, uint64_t addr,
 				return already_served(pg, p, vpn);
 		}
 	}
+	pg->ref_kind = flags & VMS_QF_ADOPT ? VMS_REFK_ADOPT : VMS_REFK_MISSING;
 	r = reference(pg, p, vpn, write || (flags & VMS_QF_ADOPT), &res);
 	if (r < 0) {
 		if (r == -EAGAIN)

@@ -34,6 +34,9 @@
 #include "pager.h"
 #include "perfcount.h"
 #include "thrash.h"
+#include "attrib.h"
+#include "profile.h"
+#include "progress.h"
 #include "sites.h"
 #include "vmsandbox/policy.h"
 
@@ -365,8 +368,10 @@ static const struct timespec *next_wait(struct vms_pager *pg, struct timespec *t
 					long *backoff_ns)
 {
 	long wait_ns = retry_backoff(pg->uffd_busy, backoff_ns);
-	uint64_t now = 0, wss = vms_wss_deadline(pg);
+	uint64_t now = 0, wss = vms_wss_deadline(pg), progress = vms_progress_deadline(pg);
 
+	if (progress && (!wss || progress < wss))
+		wss = progress;   /* whichever comes first */
 	if (wss) {
 		now = vms_now_ns();
 		wait_ns = wss > now ? (long)(wss - now) : 0;
@@ -461,6 +466,8 @@ static void loop(struct vms_pager *pg)
 		if (n > 0)
 			backoff_ns = 0;
 		vms_thrash_woke(pg, vms_now_ns());
+		if (pg->progress)
+			vms_progress_tick(pg, vms_now_ns());
 		for (int i = 0; i < n && !pg->fatal; i++) {
 			struct vms_watch *w = evs[i].data.ptr;
 
@@ -531,6 +538,15 @@ static int setup(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	if (r < 0)
 		return r;
 	r = vms_sites_init(pg);
+	if (r < 0)
+		return r;
+	r = vms_profile_init(pg);
+	if (r < 0)
+		return r;
+	r = vms_attrib_init(pg);
+	if (r < 0)
+		return r;
+	r = vms_progress_init(pg);
 	if (r < 0)
 		return r;
 	if (cfg->trace_file) {
@@ -611,6 +627,8 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	vms_wss_finish(pg, pg->end_ns);
 	vms_thrash_finish(pg, pg->end_ns);
 	vms_sites_finish(pg);
+	vms_progress_finish(pg);
+	vms_attrib_finish(pg);
 	if (pg->perf_fd >= 0) {
 		int pr = vms_perf_read(pg->perf_fd, &pg->instructions);
 
@@ -643,6 +661,9 @@ void vms_pager_fini(struct vms_pager *pg)
 	vms_oom_fini(pg);
 	vms_thrash_fini(pg);
 	vms_sites_fini(pg);
+	vms_profile_fini(pg);
+	vms_attrib_fini(pg);
+	vms_progress_fini(pg);
 	vms_trace_writer_free(pg->trace);
 	pg->trace = NULL;
 	if (pg->listen_fd >= 0)

@@ -63,6 +63,19 @@ struct vms_pager_config {
 	enum vms_overcommit overcommit;
 	uint64_t commit_limit_bytes;  /* 0: the default (never mode) */
 	bool oom_pause;               /* --oom-policy pause */
+	bool profile;                 /* --profile: locality profile (profile.c, attrib.c) */
+	uint32_t profile_window;      /* pages kept mapped while profiling */
+	uint32_t stack_period;        /* unwind every Nth fault's stack (attrib.c); 0: none */
+	bool progress;                /* --progress: status line (progress.c) */
+};
+
+/* What made the engine reference a page (fault.c sets it before each
+ * reference, for the profile's attribution). */
+enum vms_ref_kind {
+	VMS_REFK_MISSING = 0,         /* a missing fault: first touch, swap-in, or a hit */
+	VMS_REFK_SOFT,                /* a touch of a soft-unmapped page */
+	VMS_REFK_WP,                  /* a write to a page mapped write-protected */
+	VMS_REFK_ADOPT,               /* a page present at arrival, taken over: no fault */
 };
 
 enum vms_watch_kind {
@@ -76,6 +89,9 @@ enum vms_watch_kind {
 struct vms_proc;
 struct vms_fork_wait;
 struct vms_thrash_monitor;
+struct vms_profile;
+struct vms_attrib;
+struct vms_progress;
 
 struct vms_watch {
 	enum vms_watch_kind kind;
@@ -142,6 +158,7 @@ enum vms_park_reason {
 	VMS_PARK_FOR_REF = 0,         /* the policy cleared its reference bit / hit window */
 	VMS_PARK_FOR_TLB,             /* left the modelled TLB's first level */
 	VMS_PARK_FOR_WSS,             /* a working-set sample began */
+	VMS_PARK_FOR_PROFILE,         /* left the profile's window (--profile) */
 	VMS_PARK_NR_REASONS,
 };
 
@@ -340,7 +357,8 @@ struct vms_pager {
 	/* Soft unmaps (park.c). */
 	struct vms_park_rec *park;    /* per frame; NULL when nothing parks */
 	bool park_for_refbits;        /* the policy reads reference bits: park what it clears */
-	bool park_window;             /* the policy wants hits: park pages leaving the window */
+	bool park_window;             /* the policy wants hits, or --profile: park pages
+				       * leaving the window */
 	bool fault_around;            /* off when every first touch must be seen (TLB, WSS) */
 	/* The fault being served (fault.c): its process, and whether it has
 	 * given that process's agent work its thread must wait for (hold.c). */
@@ -370,6 +388,13 @@ struct vms_pager {
 	/* Allocation sites (sites.c) and reads of the programs' memory (peek.c). */
 	struct vms_sites *sites;
 	struct vms_peek_stats peek;
+	/* The locality profile (--profile): the time series and the captured
+	 * reference stream (profile.c), attribution by region and by code
+	 * location (attrib.c); the status line (progress.c). */
+	enum vms_ref_kind ref_kind;   /* of the reference being made */
+	struct vms_profile *profile;
+	struct vms_attrib *attrib;
+	struct vms_progress *progress;
 };
 
 /* loop.c */

@@ -21,7 +21,10 @@
  *  - the TLB model (--tlb): exactly the pages its first level holds stay
  *    mapped; a page pushed out is parked, so each later touch is a miss;
  *  - working-set samples (--wss-interval): every resident page at the start
- *    of an interval, so that the pages touched in it are counted.
+ *    of an interval, so that the pages touched in it are counted;
+ *  - the locality profile (--profile): the same FIFO window as for LRU, of
+ *    --profile-window pages (64), from the first fault on, budget or not,
+ *    so that every touch of a page outside it is seen (profile.c).
  *
  * The rules that keep it exact:
  *  - a request may be in flight (SENT) while the program runs: a missing
@@ -79,7 +82,11 @@ int vms_park_init(struct vms_pager *pg)
 	bool budget = pg->cfg.frames != 0;
 	bool tlb = pg->cfg.tlb.nr_levels != 0;
 
-	pg->fault_around = !tlb && !pg->cfg.wss_interval_ns;
+	bool profile = pg->cfg.profile && !tlb;
+
+	/* Every first touch must be seen by the TLB model, a working-set
+	 * sample and the profile: fault-around would map pages untouched. */
+	pg->fault_around = !tlb && !pg->cfg.wss_interval_ns && !pg->cfg.profile;
 	/* With the TLB model the mapped pages are the TLB's, and every other
 	 * touch is seen anyway: the policy's own parking would only unmap
 	 * pages the TLB holds. */
@@ -87,7 +94,8 @@ int vms_park_init(struct vms_pager *pg)
 			       (ops->flags & VMS_POLICY_REFBITS);
 	pg->park_window = budget && pg->cfg.ref_tracking && !tlb && ops &&
 			  (ops->flags & VMS_POLICY_HITS);
-	if (!pg->park_for_refbits && !pg->park_window && !tlb && !pg->cfg.wss_interval_ns)
+	if (!pg->park_for_refbits && !pg->park_window && !tlb && !pg->cfg.wss_interval_ns &&
+	    !profile)
 		return 0;
 	pg->park = calloc(nr_frames, sizeof(*pg->park));
 	if (!pg->park)
@@ -96,6 +104,17 @@ int vms_park_init(struct vms_pager *pg)
 		pg->window.cap = nr_frames / VMS_PARK_WINDOW_DIVISOR;
 		if (pg->window.cap < VMS_PARK_WINDOW_MIN)
 			pg->window.cap = VMS_PARK_WINDOW_MIN;
+	}
+	if (profile) {
+		/* The profile's window is the smaller one: both the policy
+		 * and the profile then see every touch they need. */
+		uint32_t cap = pg->cfg.profile_window ? pg->cfg.profile_window : 64;
+
+		if (!pg->park_window || cap < pg->window.cap)
+			pg->window.cap = cap;
+		pg->park_window = true;
+	}
+	if (pg->park_window) {
 		pg->window.e = calloc(pg->window.cap, sizeof(*pg->window.e));
 		if (!pg->window.e)
 			return -ENOMEM;
@@ -397,12 +416,15 @@ static void window_push(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn,
 	const struct vms_frame_table *ft = vms_mm_frames(pg->mm);
 	uint32_t tail;
 
-	for (uint32_t i = 0, nr = w->nr == w->cap ? VMS_PARK_WINDOW_BATCH : 0; i < nr && w->nr; i++) {
+	uint32_t batch = w->cap < 4 * VMS_PARK_WINDOW_BATCH ? (w->cap + 3) / 4 : VMS_PARK_WINDOW_BATCH;
+	enum vms_park_reason why = pg->cfg.profile ? VMS_PARK_FOR_PROFILE : VMS_PARK_FOR_REF;
+
+	for (uint32_t i = 0, nr = w->nr == w->cap ? batch : 0; i < nr && w->nr; i++) {
 		uint32_t old = w->e[w->head].frame;
 		const struct vms_frame *fr = &ft->frames[old];
 
 		if (fr->pte && fr->as->id == w->e[w->head].as_id && fr->vpn == w->e[w->head].vpn)
-			vms_park_page(pg, old, VMS_PARK_FOR_REF);
+			vms_park_page(pg, old, why);
 		w->head = (w->head + 1) % w->cap;
 		w->nr--;
 	}
@@ -442,7 +464,9 @@ void vms_park_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn,
 		pg->wss_seen++;
 	}
 	vms_park_tlb_displaced(pg, res);
-	if (pg->park_window && vms_mm_stats(pg->mm)->evictions)
+	/* LRU-like policies need the window only once pages are evicted; the
+	 * profile, from the first touch. */
+	if (pg->park_window && (pg->cfg.profile || vms_mm_stats(pg->mm)->evictions))
 		window_push(pg, p, vpn, res->frame);
 }
 
