@@ -184,6 +184,14 @@ int vms_run_main(struct vms_run_options *opts)
 	if (opts->report_path && vms_run_report_json(pg, opts, opts->report_path) < 0)
 		fprintf(stderr, "vmsandbox: cannot write the report to %s: %s\n",
 			opts->report_path, strerror(errno));
+	if (opts->html_path) {
+		char why[1024];
+
+		/* Like the report: a failure is said, the exit status stays the program's. */
+		if (vms_run_report_html(pg, opts, opts->html_path, why, sizeof(why)) < 0)
+			fprintf(stderr, "vmsandbox: cannot write the HTML report %s: %s\n",
+				opts->html_path, why);
+	}
 	status = vms_run_exit_status(pg->child_status);
 	if (pg->trace_err)
 		fprintf(stderr, "vmsandbox: the trace %s is incomplete: %s\n", opts->trace_path,

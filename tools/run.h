@@ -14,6 +14,12 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 			    FILE *out);
 int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options *opts,
 			const char *path);
+/* The same report on an open stream (e.g. a memstream for --html). */
+int vms_run_report_json_file(const struct vms_pager *pg, const struct vms_run_options *opts,
+			     FILE *out);
+/* --html: the report rendered as the HTML page; 0 or -errno, with why. */
+int vms_run_report_html(const struct vms_pager *pg, const struct vms_run_options *opts,
+			const char *path, char *why, size_t whylen);
 /* The program's wait status as a shell's $?: the exit code, or 128+signal. */
 int vms_run_exit_status(int wait_status);
 

@@ -222,13 +222,24 @@ static void process_entry(struct vms_json *j, pid_t pid, pid_t ppid, const char 
 int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options *opts,
 			const char *path)
 {
-	const struct vms_unmanaged *u = &pg->unmanaged;
-	struct vms_json j;
-	struct figures f;
 	FILE *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "we");
+	int r;
 
 	if (!out)
 		return -errno;
+	r = vms_run_report_json_file(pg, opts, out);
+	if (out != stdout)
+		return fclose(out) == 0 ? r : -errno;
+	return fflush(out) == 0 ? r : -errno;
+}
+
+int vms_run_report_json_file(const struct vms_pager *pg, const struct vms_run_options *opts,
+			     FILE *out)
+{
+	const struct vms_unmanaged *u = &pg->unmanaged;
+	struct vms_json j;
+	struct figures f;
+
 	gather(pg, &f);
 	vms_json_init(&j, out, true);
 	vms_json_begin_object(&j);
@@ -393,7 +404,5 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_json_end_array(&j);
 	vms_json_end_object(&j);
 	fputc('\n', out);
-	if (out != stdout)
-		return fclose(out) == 0 ? 0 : -errno;
-	return fflush(out) == 0 ? 0 : -errno;
+	return ferror(out) ? -EIO : 0;
 }
