@@ -45,7 +45,7 @@ int vms_run_report_html(const struct vms_pager *pg, const struct vms_run_options
 	out = fopen(path, "we");
 	if (!out) {
 		r = -errno;
-		snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
+		snprintf(why, whylen, "%s", strerror(errno));
 		free(page);
 		return r;
 	}
@@ -55,7 +55,7 @@ int vms_run_report_html(const struct vms_pager *pg, const struct vms_run_options
 		r = -errno;
 	free(page);
 	if (r < 0)
-		snprintf(why, whylen, "cannot write %s: %s", path, strerror(-r));
+		snprintf(why, whylen, "%s", strerror(-r));
 	return r;
 oom:
 	snprintf(why, whylen, "out of memory for the report");
