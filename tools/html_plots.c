@@ -369,7 +369,7 @@ int vms_html_plot_mrc(FILE *out, struct json_object *report, char *why, size_t w
 	struct curve *c;
 	struct vms_svg_plot p;
 	struct vms_svg_key keys[VMS_SVG_NR_COLOURS + 4];
-	double xmax = 1, ymax = 1, budget, cold, kf, kn;
+	double xmax = 1, ymax = 1, budget, cold, kf = 0, kn = 0;
 	char label[256], a[32], b[32];
 	int r = 0;
 
@@ -463,8 +463,14 @@ int vms_html_plot_mrc(FILE *out, struct json_object *report, char *why, size_t w
 			vms_svg_px(&p.y, kn));
 		vms_html_textf(out, "knee: %s frames, %s faults", vms_html_count(a, sizeof(a), kf),
 			       vms_html_count(b, sizeof(b), kn));
-		fprintf(out, "</title></circle><text class=\"ref-label\" x=\"%.1f\" y=\"%.1f\">",
-			vms_svg_px(&p.x, kf) + 10, vms_svg_px(&p.y, kn) - 10);
+		/* The label on the side of the plot with room for it. */
+		if (vms_svg_px(&p.x, kf) > (PLOT_LEFT + PLOT_RIGHT) / 2)
+			fprintf(out, "</title></circle><text class=\"ref-label\" x=\"%.1f\" "
+				"y=\"%.1f\" text-anchor=\"end\">", vms_svg_px(&p.x, kf) - 10,
+				vms_svg_px(&p.y, kn) - 10);
+		else
+			fprintf(out, "</title></circle><text class=\"ref-label\" x=\"%.1f\" "
+				"y=\"%.1f\">", vms_svg_px(&p.x, kf) + 10, vms_svg_px(&p.y, kn) - 10);
 		vms_html_textf(out, "knee: %s frames", vms_html_count(a, sizeof(a), kf));
 		fputs("</text></g>\n", out);
 		keys[nk++] = (struct vms_svg_key){ "knee", "#000000", NULL, true };

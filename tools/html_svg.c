@@ -215,8 +215,10 @@ void vms_svg_hline(const struct vms_svg_plot *p, double v, const char *colour, c
 	double y = vms_svg_px(&p->y, v);
 
 	ref_line(p, p->x.px_lo, y, p->x.px_hi, y, colour, dash, cls);
-	fprintf(p->out, "<text class=\"ref-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-		"fill=\"%s\">", p->x.px_hi - 4, y - 4, colour);
+	/* At the left end: the legend takes the top right corner, and curves
+	 * (a miss-ratio curve's knee) tend to reach such a line on the right. */
+	fprintf(p->out, "<text class=\"ref-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\" "
+		"fill=\"%s\">", p->x.px_lo + 6, y - 4, colour);
 	vms_html_text(p->out, label);
 	fputs("</text>\n", p->out);
 }

@@ -57,7 +57,7 @@ void vms_svg_polyline(const struct vms_svg_plot *p, const double *x, const doubl
 void vms_svg_points(const struct vms_svg_plot *p, const double *x, const double *y, size_t n,
 		    const char *colour, const char *name, const char *x_unit, const char *y_unit);
 /* A horizontal (at y = v) or vertical (x = v) line across the plot with a
- * label at its end. */
+ * label: at its left end, or at its top on the side with more room. */
 void vms_svg_hline(const struct vms_svg_plot *p, double v, const char *colour, const char *dash,
 		   const char *label, const char *cls);
 void vms_svg_vline(const struct vms_svg_plot *p, double v, const char *colour, const char *dash,
