@@ -28,8 +28,12 @@
 /* Past this many drawn cells, cells have no tooltip of their own (about
  * 90 bytes each): the page stays under a few MiB. */
 #define HEAT_TITLED_CELLS 40000u
-/* Beyond this, the page would be too large to open. */
+/* Beyond this, the page would be too large to open (about 70 bytes a
+ * cell: 512 x 512 cells make a 19 MB page, rendered in 0.9 s). */
 #define HEAT_MAX_CELLS (4u << 20)
+/* More cells than this are drawn with neighbouring columns merged. */
+#define HEAT_DRAWN_CELLS (256u << 10)
+#define HEAT_MIN_COLUMNS 16
 
 static int absent(char *why, size_t whylen, const char *what)
 {
@@ -577,6 +581,34 @@ static int heatmap_load(struct json_object *report, struct heatmap *h, char *why
 	return 0;
 }
 
+/* Columns merged in pairs (counts added, the bucket doubled) until the
+ * picture has at most HEAT_DRAWN_CELLS cells: a browser draws a few
+ * hundred thousand rectangles, not millions, and a pixel column of the
+ * page holds no more detail anyway. */
+static void heatmap_merge_columns(struct heatmap *h)
+{
+	while (h->rows * h->columns > HEAT_DRAWN_CELLS && h->columns > HEAT_MIN_COLUMNS) {
+		size_t cols = (h->columns + 1) / 2;
+
+		h->max = 0;
+		h->nonzero = 0;
+		for (size_t i = 0; i < h->rows; i++)
+			for (size_t j = 0; j < cols; j++) {
+				const double *src = &h->count[i * h->columns + 2 * j];
+				double v = src[0] + (2 * j + 1 < h->columns ? src[1] : 0);
+
+				/* In place: row i's new cells end before its old ones start
+				 * being read (i * cols + j <= i * columns + 2j). */
+				h->count[i * cols + j] = v;
+				if (v > h->max)
+					h->max = v;
+				h->nonzero += v > 0;
+			}
+		h->columns = cols;
+		h->bucket *= 2;
+	}
+}
+
 /* "1 [heap] 0x55d0c000-0x55d0e000", the label shortened to fit. */
 static void row_label(const struct heat_row *r, char *buf, size_t len)
 {
@@ -680,8 +712,10 @@ int vms_html_plot_heatmap(FILE *out, struct json_object *report, char *why, size
 		r = heatmap_load(report, &h, why, whylen);
 	else
 		memset(&h, 0, sizeof(h));
-	if (!r)
+	if (!r) {
+		heatmap_merge_columns(&h);
 		heatmap_draw(out, &h, refs_time);
+	}
 	heatmap_free(&h);
 	return r;
 }
