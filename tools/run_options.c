@@ -84,6 +84,7 @@ void vms_run_usage(FILE *out)
 {
 	fputs("usage: vmsandbox [OPTIONS] [--] PROGRAM [ARGS...]\n"
 	      "       vmsandbox replay [OPTIONS] TRACE\n"
+	      "       vmsandbox report FILE.json --html OUT\n"
 	      "       vmsandbox --help | --version\n"
 	      "\n"
 	      "Runs PROGRAM (dynamically linked, x86-64) with its anonymous memory paged\n"
