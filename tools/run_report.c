@@ -17,6 +17,7 @@
 #include "run_report_refs.h"
 #include "run_report_thrash.h"
 #include "run_report_sites.h"
+#include "run_report_profile.h"
 #include "vmsandbox/compress.h"
 
 struct figures {
@@ -165,6 +166,7 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 	fputc('\n', out);
 	print_busiest(out, pg);
 	vms_report_sites_summary(out, pg);
+	vms_report_profile_summary(out, pg, opts->locality);
 	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++) {
 		const struct vms_unmanaged_proc *up = &pg->unmanaged_procs[i];
 
@@ -325,6 +327,7 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_report_oom_json(&j, pg);
 	vms_report_thrash_json(&j, pg, opts);
 	vms_report_sites_json(&j, pg);
+	vms_report_profile_json(&j, pg, opts->locality);
 
 	vms_json_key(&j, "interception");
 	vms_json_begin_object(&j);

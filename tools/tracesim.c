@@ -50,8 +50,17 @@ static int push_op(struct vms_tsim_trace *t, const struct vms_trace_event *ev)
 		if (!ops)
 			return -ENOMEM;
 		t->ops = ops;
+		if (t->keep_times) {
+			uint64_t *times = realloc(t->times, cap * sizeof(*times));
+
+			if (!times)
+				return -ENOMEM;
+			t->times = times;
+		}
 		t->cap_ops = cap;
 	}
+	if (t->keep_times)
+		t->times[t->nr_ops] = ev->time_ns;
 	o = &t->ops[t->nr_ops++];
 	o->pid = ev->pid;
 	o->kind = (uint8_t)ev->kind;
@@ -457,5 +466,6 @@ void vms_tsim_free(struct vms_tsim_trace *t)
 {
 	free(t->ops);
 	free(t->extra);
+	free(t->times);
 	memset(t, 0, sizeof(*t));
 }

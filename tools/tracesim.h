@@ -30,6 +30,8 @@ struct vms_tsim_trace {
 	uint64_t nr_writes;
 	uint64_t nr_pages;        /* distinct (pid, vpn) referenced */
 	uint32_t nr_procs;
+	bool keep_times;          /* set before loading: times[i] = ops[i]'s time_ns */
+	uint64_t *times;
 };
 
 struct vms_tsim_result {
