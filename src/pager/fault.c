@@ -414,9 +414,21 @@ static int already_served(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vp
 {
 	pg->st.spurious_faults++;
 	if (p->last_hit_addr == page_addr(vpn) && ++p->nr_same_hits > 1000) {
+		/* What the next session needs to find the cause (a rare failure
+		 * of threads_pattern under wsclock on a loaded machine). */
+		const struct vms_pte *pte = vms_pt_lookup(&p->as->pt, vpn);
+		vms_frame_t f = pte ? (vms_frame_t)pte->payload : 0;
+		const struct vms_park_rec *rec = pg->park && pte ? &pg->park[f] : NULL;
+		int present = vms_procmem_page_present(p->pid, &p->pagemap_fd, page_addr(vpn));
+
 		vms_pager_fatal(pg, -EIO, "page 0x%llx of process %d (%s) is resident in "
-				"the page table but missing in the process",
-				(unsigned long long)page_addr(vpn), (int)p->pid, p->comm);
+				"the page table but missing in the process (frame %u, pte flags "
+				"0x%x, park state %d gen %u, present per pagemap %d, drop pending "
+				"%d, fill pending %d, holds %zu)",
+				(unsigned long long)page_addr(vpn), (int)p->pid, p->comm, (unsigned)f,
+				pte ? (unsigned)pte->flags : 0u, rec ? rec->state : -1,
+				rec ? rec->gen : 0u, present, vms_drop_pending(p, page_addr(vpn)),
+				vms_fill_pending(p, vpn), p->nr_holds);
 		return -EIO;
 	}
 	if (p->last_hit_addr != page_addr(vpn)) {
