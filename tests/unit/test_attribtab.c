@@ -117,7 +117,7 @@ static void test_rows_merge(void **state)
 	size_t n;
 
 	rows[0] = row(1, VMS_REGION_MMAP, 5, 0, 0x10000, 0x20000, 10, 0);
-	rows[1] = row(1, VMS_REGION_HEAP, 0, 0, 0x1000, 0x9000, 40, 1);
+	rows[1] = row(1, VMS_REGION_HEAP, 0, 0, 0x1000, 0x9000, 30, 1);
 	rows[2] = row(1, VMS_REGION_MMAP, 5, 0, 0x40000, 0x48000, 25, 2);
 	rows[3] = row(2, VMS_REGION_MMAP, 5, 0, 0x10000, 0x20000, 3, 3);    /* another process */
 	rows[4] = row(1, VMS_REGION_THREAD_STACK, 9, 2, 0x80000, 0x90000, 1, 4);
