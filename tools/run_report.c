@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "run.h"
+#include "run_report_attrib.h"
 #include "run_report_oom.h"
 #include "run_report_refs.h"
 #include "run_report_thrash.h"
@@ -165,6 +166,7 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 	fputc('\n', out);
 	print_busiest(out, pg);
 	vms_report_sites_summary(out, pg);
+	vms_report_attrib_summary(out, pg);
 	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++) {
 		const struct vms_unmanaged_proc *up = &pg->unmanaged_procs[i];
 
@@ -325,6 +327,18 @@ int vms_run_report_json(const struct vms_pager *pg, const struct vms_run_options
 	vms_report_oom_json(&j, pg);
 	vms_report_thrash_json(&j, pg, opts);
 	vms_report_sites_json(&j, pg);
+	/* Until the profile's writer (tools/run_report_profile.c) lands: the
+	 * profile object holds only its attribution. */
+	vms_json_key(&j, "profile");
+	if (pg->cfg.profile) {
+		vms_json_begin_object(&j);
+		vms_json_kv_u64(&j, "window_pages", pg->cfg.profile_window);
+		vms_json_kv_u64(&j, "stack_period", pg->cfg.stack_period);
+		vms_report_attrib_json(&j, pg);
+		vms_json_end_object(&j);
+	} else {
+		vms_json_null(&j);
+	}
 
 	vms_json_key(&j, "interception");
 	vms_json_begin_object(&j);
