@@ -57,8 +57,8 @@ static uint64_t hash(uint64_t key)
 
 static struct slot *table_new(size_t cap)
 {
-	void *m = mmap(NULL, cap * sizeof(struct slot), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);   /* ATTRIB: table_new */
+	const int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	void *m = mmap(NULL, cap * sizeof(struct slot), prot, flags, -1, 0);   /* ATTRIB: table_new */
 
 	if (m == MAP_FAILED) {
 		perror("hashtable: mmap");

@@ -26,8 +26,8 @@
 
 static double *alloc_matrix(size_t rows, size_t cols)
 {
-	void *m = mmap(NULL, rows * cols * sizeof(double), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);   /* ATTRIB: alloc */
+	const int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	void *m = mmap(NULL, rows * cols * sizeof(double), prot, flags, -1, 0);   /* ATTRIB: alloc */
 
 	if (m == MAP_FAILED) {
 		perror("matrix: mmap");
