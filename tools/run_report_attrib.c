@@ -16,7 +16,7 @@
 
 /* Rows and locations written; the rest are summed in *_omitted. */
 #define MAX_REGIONS 500
-#define MAX_LOCATIONS 100
+#define MAX_LOCATIONS VMS_ATTRIB_MAX_LOCATIONS
 
 static const char *base_name(const char *path)
 {

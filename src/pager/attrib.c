@@ -19,8 +19,6 @@
 /* Pages of program counters no module holds (JIT code), per process: not
  * looked up again (each miss re-reads /proc/PID/maps). */
 #define NOMODULE_PAGES 8
-/* Sampled stacks kept per code location in the results. */
-#define MAX_STACKS_PER_LOCATION 16
 
 struct attrib_region {
 	uint32_t as_id;
@@ -285,6 +283,10 @@ static long classify(struct vms_pager *pg, struct vms_attrib *a, struct attrib_a
 			idx = singleton(a, s, p->as->id, &s->heap, VMS_REGION_HEAP);
 		} else if (strcmp(c.path, "[stack]") == 0) {
 			idx = singleton(a, s, p->as->id, &s->stack, VMS_REGION_STACK);
+		} else if (i > 0 && rs->r[i - 1].end == lo && lo > c.start) {
+			/* The mapping below grew in place (mremap, whose growth
+			 * the kernel reports to no one): still that region. */
+			idx = (long)rs->r[i - 1].site - 1;
 		} else if (c.have_prev &&
 			   vms_region_is_data(c.start, c.prev_end, c.prev_inode, c.prev_perms)) {
 			uint32_t module = 0;
@@ -817,20 +819,27 @@ static void finish_locations(struct vms_pager *pg, struct vms_attrib *a)
 
 		a->stack_out[k].site = a->stacks[i].site;
 		a->stack_out[k].samples = a->stacks[i].samples;
-		vms_sites_symbolize_site(pg, a->stacks[i].site);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct vms_attrib_location *l = &a->locs[i].pub;
 
 		l->stacks = a->stack_out + first[i];
 		qsort(l->stacks, l->nr_stacks, sizeof(*l->stacks), stack_by_samples);
-		if (l->nr_stacks > MAX_STACKS_PER_LOCATION)
-			l->nr_stacks = MAX_STACKS_PER_LOCATION;
-		if (l->module)
-			vms_sites_symbolize_addr(pg, l->module, l->offset, &l->sym);
+		if (l->nr_stacks > VMS_ATTRIB_MAX_STACKS)
+			l->nr_stacks = VMS_ATTRIB_MAX_STACKS;
 		a->sorted[at++] = *l;
 	}
 	qsort(a->sorted, at, sizeof(*a->sorted), loc_by_faults);
+	/* Symbols only for what the report shows: debug information makes
+	 * each new address cost tens of microseconds. */
+	for (size_t i = 0; i < at && i < VMS_ATTRIB_MAX_LOCATIONS; i++) {
+		struct vms_attrib_location *l = &a->sorted[i];
+
+		if (l->module)
+			vms_sites_symbolize_addr(pg, l->module, l->offset, &l->sym);
+		for (size_t k = 0; k < l->nr_stacks; k++)
+			vms_sites_symbolize_site(pg, l->stacks[k].site);
+	}
 	a->result.locations = a->sorted;
 	a->result.nr_locations = at;
 	free(first);

@@ -66,6 +66,11 @@ void vms_attrib_proc_exit(struct vms_pager *pg, struct vms_proc *p);
 
 /* ---- The results, after vms_attrib_finish (tools/run_report_attrib.c) ---- */
 
+/* What the report shows: the locations with the most faults, symbolized,
+ * and the most sampled stacks of each. */
+#define VMS_ATTRIB_MAX_LOCATIONS 100
+#define VMS_ATTRIB_MAX_STACKS 16
+
 struct vms_attrib_row {
 	struct vms_region_row r;      /* merged regions, counters, extent */
 	pid_t pid;
@@ -106,7 +111,9 @@ struct vms_attrib_stats {
 struct vms_attrib_result {
 	const struct vms_attrib_row *rows;    /* most faults first */
 	size_t nr_rows;
-	const struct vms_attrib_location *locations;   /* most faults first */
+	const struct vms_attrib_location *locations;   /* most faults first; only the
+							* first VMS_ATTRIB_MAX_LOCATIONS
+							* are symbolized */
 	size_t nr_locations;
 	uint32_t stack_period;
 	struct vms_attrib_stats st;

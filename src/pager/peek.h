@@ -68,7 +68,7 @@ int vms_peek_page(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, void 
  * else: the process is stopped in a syscall, and no fault or eviction is
  * served in between.
  */
-#define VMS_PEEK_CACHE_PAGES 8
+#define VMS_PEEK_CACHE_PAGES 32
 
 struct vms_peek_cache {
 	struct vms_pager *pg;
