@@ -350,14 +350,18 @@ static long region_of(struct vms_pager *pg, struct vms_attrib *a, struct attrib_
 	return idx;
 }
 
-/* The victim of an eviction, by its key: its region, or -errno. */
-static long victim_region(struct vms_pager *pg, struct vms_attrib *a, vms_key_t key)
+void vms_attrib_evicted(struct vms_pager *pg, struct vms_as *as, vms_vpn_t vpn, int delta)
 {
-	struct vms_as *as = vms_mm_as_find(pg->mm, vms_key_asid(key));
-	struct vms_proc *q = as ? as->owner : NULL;
-	struct attrib_as *s = q ? as_state(a, q) : NULL;
+	struct vms_attrib *a = pg->attrib;
+	struct vms_proc *q = as->owner;
+	struct attrib_as *s;
+	long idx;
 
-	return s ? region_of(pg, a, s, q, vms_key_vpn(key)) : -ESRCH;
+	if (!a || a->finished || !q || !(s = as_state(a, q)))
+		return;
+	idx = region_of(pg, a, s, q, vpn);
+	if (idx >= 0)
+		a->regions[idx].c.evictions += (uint64_t)(int64_t)delta;
 }
 
 /* ---- code locations ---- */
@@ -551,27 +555,24 @@ void vms_attrib_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vp
 	a->st.references++;
 	s = as_state(a, p);
 	idx = s ? region_of(pg, a, s, p, vpn) : -ENOMEM;
-	switch (pg->ref_kind) {
-	case VMS_REFK_ADOPT:
+	/* Each reference counts once: a page brought in is a fault whatever
+	 * the message was (a write-protect fault can take back a page the
+	 * engine had evicted: a swap-in for the engine, fault.c); otherwise
+	 * the kind of fault that made the reference. */
+	if (pg->ref_kind == VMS_REFK_ADOPT) {
 		c.adopted = 1;
-		break;
-	case VMS_REFK_MISSING:
-		if (res->outcome == VMS_REF_FAULT_ZERO || res->outcome == VMS_REF_FAULT_SAME) {
-			c.faults = c.zero_fills = 1;
-			fault = true;
-		} else if (res->outcome == VMS_REF_FAULT_SWAPIN) {
-			c.faults = c.swap_ins = 1;
-			fault = true;
-		}
-		break;
-	case VMS_REFK_SOFT:
+	} else if (res->outcome == VMS_REF_FAULT_ZERO || res->outcome == VMS_REF_FAULT_SAME) {
+		c.faults = c.zero_fills = 1;
+		fault = true;
+	} else if (res->outcome == VMS_REF_FAULT_SWAPIN) {
+		c.faults = c.swap_ins = 1;
+		fault = true;
+	} else if (pg->ref_kind == VMS_REFK_SOFT) {
 		c.soft_faults = 1;
 		fault = true;
-		break;
-	case VMS_REFK_WP:
+	} else if (pg->ref_kind == VMS_REFK_WP) {
 		c.wp_faults = 1;
 		fault = true;
-		break;
 	}
 	if (idx >= 0) {
 		if (vms_pairmap_get_or_add(&a->touched, (uint64_t)idx, vpn, 0, &v, &fresh) == 0 &&
@@ -579,13 +580,9 @@ void vms_attrib_after_ref(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vp
 			a->regions[idx].c.pages_touched++;
 		vms_region_counts_add(&a->regions[idx].c, &c);
 	}
-	if (res->evicted) {
-		long victim = victim_region(pg, a, res->victim);
-
-		if (victim >= 0)
-			a->regions[victim].c.evictions++;
+	/* The victim's region was charged as it left (vms_attrib_evicted). */
+	if (res->evicted)
 		c.evictions = 1;   /* caused by this fault */
-	}
 	a->st.account_ns += vms_now_ns() - t0;
 	if (fault && s)
 		code_fault(pg, a, s, p, vpn, res, &c);

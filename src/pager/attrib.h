@@ -59,6 +59,10 @@ void vms_attrib_brk(struct vms_pager *pg, struct vms_proc *p, uint64_t from, uin
 void vms_attrib_unmapped(struct vms_pager *pg, struct vms_proc *p, uint64_t start, uint64_t end);
 void vms_attrib_remapped(struct vms_pager *pg, struct vms_proc *p, uint64_t from, uint64_t to,
 			 uint64_t len);
+/* backend.c: page vpn of as left it (delta 1), or an eviction was undone
+ * (-1): charged to the page's region.  Called inside the engine's
+ * reference, once per process that mapped the page. */
+void vms_attrib_evicted(struct vms_pager *pg, struct vms_as *as, vms_vpn_t vpn, int delta);
 /* proc.c: a fork child gets copies of its parent's regions; a process
  * ends (exit, exec), closing its regions. */
 void vms_attrib_fork(struct vms_pager *pg, struct vms_proc *parent, struct vms_proc *child);
