@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "run.h"
+#include "run_report_attrib.h"
 #include "run_report_oom.h"
 #include "run_report_refs.h"
 #include "run_report_thrash.h"
@@ -166,6 +167,7 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 	fputc('\n', out);
 	print_busiest(out, pg);
 	vms_report_sites_summary(out, pg);
+	vms_report_attrib_summary(out, pg);
 	vms_report_profile_summary(out, pg, opts->locality);
 	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++) {
 		const struct vms_unmanaged_proc *up = &pg->unmanaged_procs[i];

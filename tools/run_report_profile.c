@@ -12,6 +12,7 @@
 #include "locality.h"
 #include "profile.h"
 #include "run.h"
+#include "run_report_attrib.h"
 #include "run_report_profile.h"
 
 static double mib(uint64_t pages)
@@ -173,6 +174,7 @@ void vms_report_profile_json(struct vms_json *j, const struct vms_pager *pg,
 	else
 		vms_json_null(j);
 	timeline_json(j, pr, loc);
+	vms_report_attrib_json(j, pg);
 	if (loc && !loc->error[0]) {
 		mrc_json(j, pg, loc);
 		heatmap_json(j, pr, loc);

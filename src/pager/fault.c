@@ -630,12 +630,15 @@ static void dispatch(struct vms_pager *pg, struct vms_proc *p, const struct uffd
 	case UFFD_EVENT_REMOVE:
 	case UFFD_EVENT_UNMAP:
 		handle_remove(pg, p, m->arg.remove.start, m->arg.remove.end);
-		if (m->event == UFFD_EVENT_UNMAP)
+		if (m->event == UFFD_EVENT_UNMAP) {
 			vms_sites_unmapped(pg, p, m->arg.remove.start, m->arg.remove.end);
+			vms_attrib_unmapped(pg, p, m->arg.remove.start, m->arg.remove.end);
+		}
 		break;
 	case UFFD_EVENT_REMAP:
 		handle_remap(pg, p, m->arg.remap.from, m->arg.remap.to, m->arg.remap.len);
 		vms_sites_remapped(pg, p, m->arg.remap.from, m->arg.remap.to, m->arg.remap.len);
+		vms_attrib_remapped(pg, p, m->arg.remap.from, m->arg.remap.to, m->arg.remap.len);
 		break;
 	case UFFD_EVENT_FORK:
 		vms_proc_fork(pg, p, (int)m->arg.fork.ufd);
