@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "locality.h"
+#include "profile.h"
 #include "run.h"
 #include "uffd.h"
 
@@ -98,9 +100,41 @@ static uint64_t observe_only_frames(void)
 	return f > 0xfffffff0u ? 0xfffffff0u : f;
 }
 
+/*
+ * --profile: the analysis of the stream the pager recorded (locality.c),
+ * for the summary and the report.  Read back through /proc/self/fd, so an
+ * unlinked temporary file works as well as --trace's.
+ */
+static void analyze_profile(const struct vms_pager *pg, struct vms_run_options *opts,
+			    const struct vms_pager_config *cfg, struct vms_locality *loc)
+{
+	struct vms_locality_input in = {
+		.budget_frames = opts->frames,
+		.run_policy = opts->policy,
+		.seed = opts->seed,
+	};
+	char path[64];
+
+	if (!pg->profile || !cfg->trace_file)
+		return;
+	in.virtual_time = pg->profile->virtual_time;
+	in.bucket = pg->profile->width;
+	in.nr_buckets = pg->profile->nr;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fileno(cfg->trace_file));
+	in.trace_path = path;
+	if (pg->trace_err) {
+		snprintf(loc->error, sizeof(loc->error), "the reference stream is incomplete: %s",
+			 strerror(-pg->trace_err));
+	} else if (vms_locality_analyze(&in, loc) < 0) {
+		fprintf(stderr, "vmsandbox: --profile: %s\n", loc->error);
+	}
+	opts->locality = loc;
+}
+
 int vms_run_main(struct vms_run_options *opts)
 {
 	struct vms_pager_config cfg = { 0 };
+	struct vms_locality loc = { 0 };
 	struct vms_pager *pg;
 	char shim[PATH_MAX];
 	FILE *out = stderr;
@@ -128,6 +162,7 @@ int vms_run_main(struct vms_run_options *opts)
 	cfg.program_path = opts->program_path;
 	cfg.shim_path = shim;
 	cfg.ref_tracking = opts->ref_tracking;
+	cfg.fault_around = opts->fault_around;
 	cfg.tlb = opts->tlb_geom;
 	cfg.wss_interval_ns = opts->wss_interval_ns;
 	cfg.overcommit = opts->overcommit;
@@ -145,6 +180,16 @@ int vms_run_main(struct vms_run_options *opts)
 		if (!cfg.trace_file) {
 			fprintf(stderr, "vmsandbox: cannot write the trace to %s: %s\n",
 				opts->trace_path, strerror(errno));
+			return VMS_EXIT_INTERNAL;
+		}
+	} else if (opts->profile) {
+		/* The profile analyses the reference stream after the run: an
+		 * unlinked file in $TMPDIR, gone with vmsandbox. */
+		cfg.trace_file = tmpfile();
+		if (!cfg.trace_file) {
+			fprintf(stderr, "vmsandbox: --profile: cannot create a temporary file for the "
+				"reference stream (TMPDIR=%s): %s\n",
+				getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(errno));
 			return VMS_EXIT_INTERNAL;
 		}
 	}
@@ -169,6 +214,8 @@ int vms_run_main(struct vms_run_options *opts)
 	if (pg->fatal)
 		fprintf(stderr, "vmsandbox: %s; %s (pid %d) was killed\n", pg->fatal_msg,
 			opts->argv[0], (int)pg->child);
+	if (opts->profile)
+		analyze_profile(pg, opts, &cfg, &loc);
 	if (opts->output_path) {
 		out = fopen(opts->output_path, "we");
 		if (!out) {
@@ -199,6 +246,8 @@ int vms_run_main(struct vms_run_options *opts)
 	vms_pager_fini(pg);
 	if (cfg.trace_file)
 		fclose(cfg.trace_file);
+	vms_locality_free(&loc);
+	opts->locality = NULL;
 	free(pg);
 	return status;
 }

@@ -37,6 +37,7 @@ enum {
 	OPT_PROFILE_WINDOW,
 	OPT_STACK_PERIOD,
 	OPT_PROGRESS,
+	OPT_FAULT_AROUND,
 };
 
 static const struct option long_options[] = {
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
 	{ "profile-window", required_argument, NULL, OPT_PROFILE_WINDOW },
 	{ "stack-period", required_argument, NULL, OPT_STACK_PERIOD },
 	{ "progress", no_argument,       NULL, OPT_PROGRESS },
+	{ "fault-around", required_argument, NULL, OPT_FAULT_AROUND },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -113,6 +115,11 @@ void vms_run_usage(FILE *out)
 	      "      --ref-tracking on|off  soft unmaps that give the policy real reference\n"
 	      "                         bits (clock family) or hits (lru, lfu, arc) under\n"
 	      "                         memory pressure (default: on)\n"
+	      "      --fault-around on|off  map up to 16 untouched neighbours of a page\n"
+	      "                         faulted in, while frames are free, as the kernel's\n"
+	      "                         fault-around does (default: on; off with --tlb,\n"
+	      "                         --wss-interval and --profile, which must see every\n"
+	      "                         first touch)\n"
 	      "      --wss-interval T   working-set size W(t,T) every T (100ms, 1s) in the\n"
 	      "                         report, by soft-unmapping every page each interval\n"
 	      "      --trace FILE       record the references the pager saw (binary trace,\n"
@@ -408,6 +415,14 @@ static int parse_option(int c, const char *word, struct vms_run_options *opts,
 	case OPT_PROGRESS:
 		opts->progress = true;
 		break;
+	case OPT_FAULT_AROUND:
+		if (strcmp(optarg, "on") == 0)
+			opts->fault_around = true;
+		else if (strcmp(optarg, "off") == 0)
+			opts->fault_around = false;
+		else
+			return usage_error(err, "--fault-around needs on or off, not '%s'", optarg);
+		break;
 	case OPT_SEED:
 		if (!vms_parse_u64(optarg, &opts->seed))
 			return usage_error(err, "--seed needs an unsigned number, not '%s'", optarg);
@@ -445,6 +460,7 @@ int vms_run_parse(int argc, char **argv, struct vms_run_options *opts, bool *ret
 		.compress = "lz4",
 		.seed = 1,
 		.ref_tracking = true,
+		.fault_around = true,
 		.profile_window = 64,
 		.stack_period = 16,
 	};

@@ -24,6 +24,8 @@
 
 #define VMS_RUN_SWAP_UNLIMITED UINT64_MAX
 
+struct vms_locality;
+
 struct vms_run_options {
 	uint64_t frames;            /* 0: no budget, observe only */
 	const char *policy;         /* a live-capable policy name; default "clock" */
@@ -37,6 +39,7 @@ struct vms_run_options {
 	const char *cpus;           /* --cpus LIST as given, NULL: where vmsandbox may run */
 	cpu_set_t cpu_set;          /* --cpus parsed (only with cpus) */
 	bool ref_tracking;          /* --ref-tracking on (default) | off */
+	bool fault_around;          /* --fault-around on (default) | off */
 	const char *tlb;            /* --tlb GEOM as given, NULL: no TLB model */
 	struct vms_tlb_geom tlb_geom;
 	uint64_t wss_interval_ns;   /* --wss-interval, 0: none */
@@ -52,6 +55,8 @@ struct vms_run_options {
 	uint32_t profile_window;    /* --profile-window N: pages kept mapped while profiling */
 	uint32_t stack_period;      /* --stack-period N: unwind every Nth fault's stack */
 	bool progress;              /* --progress: a live status line on the terminal */
+	const struct vms_locality *locality;  /* the profile's analysis, set by run.c after
+					       * the run for the report; NULL: none */
 	char **argv;                /* the program and its arguments (points into main's argv) */
 	char *program_path;         /* argv[0] resolved through PATH, malloc'd */
 };

@@ -13,10 +13,12 @@
 
 #include "json.h"
 #include "run.h"
+#include "run_report_attrib.h"
 #include "run_report_oom.h"
 #include "run_report_refs.h"
 #include "run_report_thrash.h"
 #include "run_report_sites.h"
+#include "run_report_profile.h"
 #include "vmsandbox/compress.h"
 
 struct figures {
@@ -165,6 +167,8 @@ void vms_run_report_summary(const struct vms_pager *pg, const struct vms_run_opt
 	fputc('\n', out);
 	print_busiest(out, pg);
 	vms_report_sites_summary(out, pg);
+	vms_report_attrib_summary(out, pg);
+	vms_report_profile_summary(out, pg, opts->locality);
 	for (size_t i = 0; i < pg->nr_unmanaged_procs; i++) {
 		const struct vms_unmanaged_proc *up = &pg->unmanaged_procs[i];
 
@@ -336,6 +340,7 @@ int vms_run_report_json_file(const struct vms_pager *pg, const struct vms_run_op
 	vms_report_oom_json(&j, pg);
 	vms_report_thrash_json(&j, pg, opts);
 	vms_report_sites_json(&j, pg);
+	vms_report_profile_json(&j, pg, opts->locality);
 
 	vms_json_key(&j, "interception");
 	vms_json_begin_object(&j);

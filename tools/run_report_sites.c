@@ -118,7 +118,7 @@ void vms_report_sites_json(struct vms_json *j, const struct vms_pager *pg)
 
 	vms_json_key(j, "allocation_sites");
 	vms_json_begin_object(j);
-	vms_json_kv_u64(j, "min_mmap_bytes", VMS_SITES_MMAP_MIN_BYTES);
+	vms_json_kv_u64(j, "min_mmap_bytes", vms_sites_mmap_min_bytes(pg));
 	vms_json_kv_u64(j, "brk_sample_bytes", VMS_SITES_BRK_SAMPLE_BYTES);
 	vms_json_kv_u64(j, "captures", st->captures);
 	vms_json_kv_u64(j, "capture_failures", st->failures);
@@ -130,7 +130,8 @@ void vms_report_sites_json(struct vms_json *j, const struct vms_pager *pg)
 	vms_json_kv_double(j, "symbolize_ms_total", (double)st->symbolize_ns / 1e6);
 	vms_json_kv_u64(j, "process_setups", st->setups);
 	vms_json_kv_double(j, "process_setup_us_mean", us(st->setup_ns, st->setups));
-	vms_json_kv_u64(j, "distinct_sites", vms_sites_count(pg));
+	/* Not the profile's sampled fault stacks (attrib.c), also sites. */
+	vms_json_kv_u64(j, "distinct_sites", vms_sites_count(pg) - st->fault_stacks);
 	vms_json_kv_u64(j, "mmaps_attributed", st->mmaps);
 	vms_json_kv_u64(j, "brk_samples_attributed", st->brks);
 	vms_json_key(j, "peeks");
@@ -164,8 +165,9 @@ void vms_report_sites_summary(FILE *out, const struct vms_pager *pg)
 	top = ranked(pg, &nr);
 	if (!top)
 		return;
-	fprintf(out, "  allocation sites: %u from %llu stacks captured (%.0f us each)%s\n",
-		vms_sites_count(pg), (unsigned long long)st->captures,
+	fprintf(out, "  allocation sites: %llu from %llu stacks captured (%.0f us each)%s\n",
+		(unsigned long long)(vms_sites_count(pg) - st->fault_stacks),
+		(unsigned long long)st->captures,
 		us(st->capture_ns, st->captures), nr ? "; most mapped:" : "");
 	for (size_t i = 0; i < nr && i < 3; i++) {
 		vms_sites_describe(pg, top[i]->id, where, sizeof(where));

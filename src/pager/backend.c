@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "attrib.h"
 #include "pager.h"
 #include "uffd.h"
 
@@ -401,10 +402,39 @@ static int peek_page(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
 	return vms_proc_read_page(p, addr, buf);
 }
 
+/* The profile charges every page evicted to its region (attrib.c): the
+ * engine calls these once per process a page leaves. */
+static int take_page_charged(void *ctx, struct vms_as *as, vms_vpn_t vpn, void *buf)
+{
+	int r = take_page(ctx, as, vpn, buf);
+
+	if (r == 0)
+		vms_attrib_evicted(ctx, as, vpn, 1);
+	return r;
+}
+
+static int drop_page_charged(void *ctx, struct vms_as *as, vms_vpn_t vpn)
+{
+	int r = drop_page(ctx, as, vpn);
+
+	if (r == 0)
+		vms_attrib_evicted(ctx, as, vpn, 1);
+	return r;
+}
+
+static int restore_page_charged(void *ctx, struct vms_as *as, vms_vpn_t vpn, const void *buf)
+{
+	int r = restore_page(ctx, as, vpn, buf);
+
+	if (r == 0)
+		vms_attrib_evicted(ctx, as, vpn, -1);
+	return r;
+}
+
 const struct vms_mm_backend vms_pager_backend_ops = {
-	.take_page = take_page,
-	.drop_page = drop_page,
-	.restore_page = restore_page,
+	.take_page = take_page_charged,
+	.drop_page = drop_page_charged,
+	.restore_page = restore_page_charged,
 	.peek_page = peek_page,
 	.unreferenced = vms_park_unreferenced,
 	.frame_freed = vms_park_frame_freed,

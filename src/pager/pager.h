@@ -47,6 +47,7 @@
 struct vms_pager_config {
 	uint64_t frames;              /* 0: no budget, observe only */
 	bool ref_tracking;            /* soft unmaps for the policy's reference bits / hits */
+	bool fault_around;            /* --fault-around on (off: every first touch is a fault) */
 	struct vms_tlb_geom tlb;      /* nr_levels 0: no TLB model */
 	uint64_t wss_interval_ns;     /* 0: no working-set samples */
 	uint64_t thrash_window_ns;    /* thrashing windows of wall time (0: the default) */

@@ -86,7 +86,8 @@ int vms_park_init(struct vms_pager *pg)
 
 	/* Every first touch must be seen by the TLB model, a working-set
 	 * sample and the profile: fault-around would map pages untouched. */
-	pg->fault_around = !tlb && !pg->cfg.wss_interval_ns && !pg->cfg.profile;
+	pg->fault_around = pg->cfg.fault_around && !tlb && !pg->cfg.wss_interval_ns &&
+			   !pg->cfg.profile;
 	/* With the TLB model the mapped pages are the TLB's, and every other
 	 * touch is seen anyway: the policy's own parking would only unmap
 	 * pages the TLB holds. */

@@ -140,8 +140,16 @@ void vms_peek_cache_init(struct vms_peek_cache *c, struct vms_pager *pg, struct 
 	c->pg = pg;
 	c->p = p;
 	c->next = 0;
+	c->pinned = false;
 	for (uint32_t i = 0; i < VMS_PEEK_CACHE_PAGES; i++)
 		c->slot[i].valid = 0;
+}
+
+void vms_peek_cache_pin(struct vms_peek_cache *c, uint64_t addr, const void *page)
+{
+	c->pinned = true;
+	c->pin_vpn = addr / VMS_PAGE;
+	c->pin = page;
 }
 
 /* The cached page vpn (peeked now if absent); its index, or -errno. */
@@ -167,8 +175,19 @@ int vms_peek_read(struct vms_peek_cache *c, uint64_t addr, void *buf, size_t len
 	while (len) {
 		uint64_t off = addr % VMS_PAGE;
 		size_t n = VMS_PAGE - off < len ? VMS_PAGE - off : len;
-		int i = cached_page(c, addr / VMS_PAGE);
+		int i;
 
+		if (c->pinned && addr / VMS_PAGE == c->pin_vpn) {
+			if (c->pin)
+				memcpy(out, c->pin + off, n);
+			else
+				memset(out, 0, n);
+			out += n;
+			addr += n;
+			len -= n;
+			continue;
+		}
+		i = cached_page(c, addr / VMS_PAGE);
 		if (i < 0)
 			return i;
 		memcpy(out, c->data[i] + off, n);

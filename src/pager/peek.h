@@ -29,6 +29,7 @@
 #ifndef VMSANDBOX_PAGER_PEEK_H
 #define VMSANDBOX_PAGER_PEEK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,12 +68,15 @@ int vms_peek_page(struct vms_pager *pg, struct vms_proc *p, uint64_t addr, void 
  * else: the process is stopped in a syscall, and no fault or eviction is
  * served in between.
  */
-#define VMS_PEEK_CACHE_PAGES 8
+#define VMS_PEEK_CACHE_PAGES 32
 
 struct vms_peek_cache {
 	struct vms_pager *pg;
 	struct vms_proc *p;
 	uint32_t next;                /* round-robin replacement */
+	bool pinned;                  /* pin_vpn's bytes are at pin (NULL: zeros) */
+	uint64_t pin_vpn;
+	const uint8_t *pin;
 	struct {
 		uint64_t vpn;
 		int err;              /* 0, or the peek's error (cached too) */
@@ -82,6 +86,13 @@ struct vms_peek_cache {
 };
 
 void vms_peek_cache_init(struct vms_peek_cache *c, struct vms_pager *pg, struct vms_proc *p);
+/*
+ * The page at addr reads as page (VMS_PAGE_SIZE bytes; NULL: zeros) until
+ * the next init: the page a fault is bringing in, which the page table
+ * counts resident already but the process does not have yet (attrib.c
+ * unwinds the faulting thread before the fill).  page must stay valid.
+ */
+void vms_peek_cache_pin(struct vms_peek_cache *c, uint64_t addr, const void *page);
 /* len bytes at addr (may cross pages): 0 or the first page's error. */
 int vms_peek_read(struct vms_peek_cache *c, uint64_t addr, void *buf, size_t len);
 

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "attrib.h"
 #include "elfinfo.h"
 #include "fdpass.h"
 #include "pager.h"
@@ -406,6 +407,7 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 		struct vms_trace_event ev = { .kind = VMS_TR_EXIT, .pid = p->as->id };
 
 		record(pg, p);
+		vms_attrib_proc_exit(pg, p);
 		vms_sites_proc_exit(pg, p);
 		vms_mm_as_destroy(pg->mm, p->as);
 		vms_trace_note(pg, &ev);
@@ -530,6 +532,7 @@ void vms_proc_fork(struct vms_pager *pg, struct vms_proc *parent, int uffd)
 	}
 	c->as->owner = c;
 	vms_sites_fork(pg, parent, c);
+	vms_attrib_fork(pg, parent, c);
 	c->uffd_watch = (struct vms_watch){ .kind = VMS_WATCH_UFFD, .proc = c };
 	vms_pager_watch(pg, uffd, &c->uffd_watch);
 	c->next = pg->procs;

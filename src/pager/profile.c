@@ -69,8 +69,8 @@ void vms_profile_after_ref(struct vms_pager *pg, const struct vms_ref_result *re
 	struct vms_profile *pr = pg->profile;
 	struct vms_profile_bucket *b;
 
-	if (!pr || pg->ref_kind == VMS_REFK_ADOPT)
-		return;
+	if (!pr)
+		return;   /* pages taken over at arrival count too: the engine's faults */
 	b = current(pg, pr);
 	pr->refs++;
 	b->refs++;

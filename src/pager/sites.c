@@ -113,7 +113,15 @@ static uint32_t python_frames(struct vms_sites *s, struct vms_proc_sites *ps, pi
 	return n;
 }
 
-/* A new site: function, file and line of each frame, through the cache. */
+/* Why the site has no Python frames, for a Python process that cannot be read. */
+static void note_python_missing(struct vms_sites *s, struct vms_proc_sites *ps, struct vms_site *site)
+{
+	vms_sitetab_intern(s->tab, ps->py.note, &site->py_note);
+}
+
+/* A new site: function, file and line of each frame, through the cache.
+ * ps: the process just captured (s->pcs are the site's pcs), whose own
+ * Dwfl names frames no module file can ([vdso]); NULL later. */
 static void symbolize(struct vms_sites *s, struct vms_proc_sites *ps, struct vms_site *site)
 {
 	for (uint32_t i = 0; i < site->nr_frames; i++) {
@@ -126,7 +134,7 @@ static void symbolize(struct vms_sites *s, struct vms_proc_sites *ps, struct vms
 		if (!vms_sitetab_sym_find(s->tab, f->module, f->offset, &sym)) {
 			if (vms_symbolize(s->symbolizer, vms_sitetab_string(s->tab, f->module),
 					  f->offset, &u) == 0 ||
-			    vms_unwind_symbolize(ps->unwinder, s->pcs[i], &u) == 0) {
+			    (ps && vms_unwind_symbolize(ps->unwinder, s->pcs[i], &u) == 0)) {
 				vms_sitetab_intern(s->tab, u.function, &sym.function);
 				vms_sitetab_intern(s->tab, u.file, &sym.file);
 				sym.line = u.line > 0 ? (uint32_t)u.line : 0;
@@ -139,41 +147,51 @@ static void symbolize(struct vms_sites *s, struct vms_proc_sites *ps, struct vms
 	}
 }
 
-/* The stack of thread tid of p, as a site id; 0 if it could not be read. */
-static uint32_t capture(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
+/* p's unwinder, made at its first use (reading its maps and loading the
+ * CFI of its modules: once per process); NULL if it cannot be had. */
+static struct vms_unwinder *unwinder_of(struct vms_pager *pg, struct vms_proc *p,
+					struct vms_proc_sites *ps)
 {
 	struct vms_sites *s = pg->sites;
-	struct vms_proc_sites *ps = proc_sites(p);
-	uint64_t t0 = vms_now_ns(), dt;
+	uint64_t t0;
+
+	if (ps->unwinder || ps->unwinder_err)
+		return ps->unwinder;
+	t0 = vms_now_ns();
+	vms_peek_cache_init(&s->cache, pg, p);
+	ps->unwinder_err = vms_unwinder_new(p->pid, &ps->unwinder);
+	if (ps->unwinder)
+		vms_py_probe(&ps->py, ps->unwinder, peek_read, &s->cache);
+	s->st.setups++;
+	s->st.setup_ns += vms_now_ns() - t0;
+	return ps->unwinder;
+}
+
+/*
+ * The stack of thread tid of p, deduplicated into *ret_id: from its
+ * registers in a syscall (regs NULL), or from regs = {sp, pc}.  The peek
+ * cache must be initialised for p (and pinned, if a page is being filled).
+ * Returns 0 or -errno.
+ */
+static int capture_stack(struct vms_pager *pg, struct vms_proc *p, struct vms_proc_sites *ps,
+			 pid_t tid, const uint64_t *regs, uint32_t *ret_id, bool *ret_fresh,
+			 unsigned *ret_recovered)
+{
+	struct vms_sites *s = pg->sites;
 	size_t nr_pcs = 0;
 	unsigned recovered = 0;
-	uint32_t nr_py, id = 0;
-	struct vms_site *site;
-	bool fresh;
+	uint32_t nr_py;
+	int r;
 
-	if (!s || !ps || p->pid <= 0)
-		return 0;
-	vms_peek_cache_init(&s->cache, pg, p);
-	if (!ps->unwinder && !ps->unwinder_err) {
-		int r = vms_unwinder_new(p->pid, &ps->unwinder);
-
-		ps->unwinder_err = r < 0 ? r : 0;
-		if (ps->unwinder)
-			vms_py_probe(&ps->py, ps->unwinder, peek_read, &s->cache);
-		s->st.setups++;
-		s->st.setup_ns += vms_now_ns() - t0;
-		t0 = vms_now_ns();
-	}
-	if (!ps->unwinder) {
-		s->st.failures++;
-		return 0;
-	}
-	if (vms_unwind_thread(ps->unwinder, tid, peek_read, &s->cache, s->pcs,
-			      VMS_SITE_MAX_FRAMES, &nr_pcs, &recovered) < 0) {
-		s->st.failures++;
-		return 0;
-	}
-	s->st.fp_recoveries += recovered;
+	if (regs)
+		r = vms_unwind_thread_at(ps->unwinder, tid, regs[0], regs[1], peek_read, &s->cache,
+					 s->pcs, VMS_SITE_MAX_FRAMES, &nr_pcs, &recovered);
+	else
+		r = vms_unwind_thread(ps->unwinder, tid, peek_read, &s->cache, s->pcs,
+				      VMS_SITE_MAX_FRAMES, &nr_pcs, &recovered);
+	if (r < 0)
+		return r;
+	*ret_recovered = recovered;
 	for (size_t i = 0; i < nr_pcs; i++) {
 		struct vms_site_frame *f = &s->frames[i];
 		const char *module;
@@ -186,34 +204,143 @@ static uint32_t capture(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
 		}
 	}
 	nr_py = python_frames(s, ps, tid);
-	if (vms_sitetab_add(s->tab, s->frames, (uint32_t)nr_pcs, s->pyframes, nr_py, &id,
-			    &fresh) < 0) {
+	return vms_sitetab_add(s->tab, s->frames, (uint32_t)nr_pcs, s->pyframes, nr_py, ret_id,
+			       ret_fresh);
+}
+
+/* The stack of thread tid of p, as a site id; 0 if it could not be read. */
+static uint32_t capture(struct vms_pager *pg, struct vms_proc *p, pid_t tid)
+{
+	struct vms_sites *s = pg->sites;
+	struct vms_proc_sites *ps = proc_sites(p);
+	uint64_t t0, dt;
+	uint32_t id = 0;
+	unsigned recovered = 0;
+	struct vms_site *site;
+	bool fresh;
+
+	if (!s || !ps || p->pid <= 0)
+		return 0;
+	if (!unwinder_of(pg, p, ps)) {
+		s->st.failures++;
+		return 0;
+	}
+	t0 = vms_now_ns();
+	vms_peek_cache_init(&s->cache, pg, p);
+	if (capture_stack(pg, p, ps, tid, NULL, &id, &fresh, &recovered) < 0) {
 		s->st.failures++;
 		return 0;
 	}
 	dt = vms_now_ns() - t0;
+	s->st.fp_recoveries += recovered;
 	s->st.captures++;
 	s->st.capture_ns += dt;
 	if (dt > s->st.capture_max_ns)
 		s->st.capture_max_ns = dt;
-	if (nr_py)
-		s->st.python_captures++;
 	site = vms_sitetab_get(s->tab, id);
-	if (fresh) {
+	if (site->nr_pyframes)
+		s->st.python_captures++;
+	if (fresh || site->unsymbolized) {
 		t0 = vms_now_ns();
 		symbolize(s, ps, site);
+		site->unsymbolized = false;
 		if (ps->py.status == VMS_PY_UNAVAILABLE)
-			vms_sitetab_intern(s->tab, ps->py.note, &site->py_note);
+			note_python_missing(s, ps, site);
 		s->st.symbolized++;
 		s->st.symbolize_ns += vms_now_ns() - t0;
 	}
 	return id;
 }
 
+uint32_t vms_sites_capture_fault(struct vms_pager *pg, struct vms_proc *p, pid_t tid,
+				 uint64_t sp, uint64_t pc, uint64_t pin_addr, const void *pin_page)
+{
+	struct vms_sites *s = pg->sites;
+	struct vms_proc_sites *ps = proc_sites(p);
+	const uint64_t regs[2] = { sp, pc };
+	struct vms_site *site;
+	uint32_t id = 0;
+	unsigned recovered = 0;
+	bool fresh;
+
+	if (!s || !ps || p->pid <= 0 || tid <= 0 || !unwinder_of(pg, p, ps))
+		return 0;
+	vms_peek_cache_init(&s->cache, pg, p);
+	vms_peek_cache_pin(&s->cache, pin_addr, pin_page);
+	if (capture_stack(pg, p, ps, tid, regs, &id, &fresh, &recovered) < 0)
+		return 0;
+	site = vms_sitetab_get(s->tab, id);
+	if (fresh) {
+		/* Symbolized at the end (vms_sites_symbolize_site): the
+		 * faulting thread waits meanwhile. */
+		site->unsymbolized = true;
+		site->fault_stack = true;
+		s->st.fault_stacks++;
+		if (ps->py.status == VMS_PY_UNAVAILABLE)
+			note_python_missing(s, ps, site);
+	}
+	return id;
+}
+
+void vms_sites_symbolize_site(struct vms_pager *pg, uint32_t id)
+{
+	struct vms_site *site = pg->sites ? vms_sitetab_get(pg->sites->tab, id) : NULL;
+
+	if (!site || !site->unsymbolized)
+		return;
+	symbolize(pg->sites, NULL, site);
+	site->unsymbolized = false;
+}
+
+int vms_sites_locate(struct vms_pager *pg, struct vms_proc *p, uint64_t pc, uint32_t *ret_module,
+		     uint64_t *ret_offset)
+{
+	struct vms_proc_sites *ps = proc_sites(p);
+	struct vms_unwinder *u;
+	const char *module;
+	int r;
+
+	if (!pg->sites || !ps || p->pid <= 0)
+		return -ESRCH;
+	u = unwinder_of(pg, p, ps);
+	if (!u)
+		return ps->unwinder_err ? ps->unwinder_err : -ESRCH;
+	r = vms_unwind_module(u, pc, &module, ret_offset);
+	if (r < 0)
+		return r;
+	return vms_sitetab_intern(pg->sites->tab, module, ret_module);
+}
+
+int vms_sites_symbolize_addr(struct vms_pager *pg, uint32_t module, uint64_t offset,
+			     struct vms_site_sym *ret)
+{
+	struct vms_sites *s = pg->sites;
+	struct vms_unwind_sym u;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!s || !module)
+		return -ENOENT;
+	if (vms_sitetab_sym_find(s->tab, module, offset, ret))
+		return 0;
+	if (vms_symbolize(s->symbolizer, vms_sitetab_string(s->tab, module), offset, &u) == 0) {
+		vms_sitetab_intern(s->tab, u.function, &ret->function);
+		vms_sitetab_intern(s->tab, u.file, &ret->file);
+		ret->line = u.line > 0 ? (uint32_t)u.line : 0;
+	}
+	return vms_sitetab_sym_add(s->tab, module, offset, ret);
+}
+
+uint64_t vms_sites_mmap_min_bytes(const struct vms_pager *pg)
+{
+	/* A profile attributes faults to every mapping: each is worth a
+	 * capture (measured in docs/design.md, "Attribution"). */
+	return pg->cfg.profile ? VMS_PAGE : VMS_SITES_MMAP_MIN_BYTES;
+}
+
 uint32_t vms_sites_capture_mmap(struct vms_pager *pg, struct vms_proc *p, pid_t tid,
 				uint64_t len)
 {
-	if (len < VMS_SITES_MMAP_MIN_BYTES)
+	if (len < vms_sites_mmap_min_bytes(pg))
 		return 0;
 	return capture(pg, p, tid);
 }
@@ -453,6 +580,12 @@ uint32_t vms_sites_count(const struct vms_pager *pg)
 const struct vms_site *vms_sites_get(const struct vms_pager *pg, uint32_t site)
 {
 	return pg->sites ? vms_sitetab_get_const(pg->sites->tab, site) : NULL;
+}
+
+int vms_sites_intern(struct vms_pager *pg, const char *str, uint32_t *ret_id)
+{
+	*ret_id = 0;
+	return pg->sites ? vms_sitetab_intern(pg->sites->tab, str, ret_id) : -ENOMEM;
 }
 
 const char *vms_sites_string(const struct vms_pager *pg, uint32_t id)

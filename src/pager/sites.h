@@ -66,6 +66,9 @@ struct vms_sites_stats {
 				       * finding their saved rbp (unwind.h) */
 	uint64_t python_captures;     /* captures with at least one Python frame */
 	uint64_t mmaps, brks;         /* mapped ranges attributed to a site */
+	uint64_t fault_stacks;        /* sites that are stacks of page faults
+				       * sampled by the profile (attrib.c), not
+				       * of allocations */
 };
 
 /* Lifetime (loop.c). */
@@ -84,6 +87,32 @@ uint32_t vms_sites_capture_mmap(struct vms_pager *pg, struct vms_proc *p, pid_t 
 				uint64_t len);
 uint32_t vms_sites_capture_brk(struct vms_pager *pg, struct vms_proc *p, pid_t tid,
 			       uint64_t end);
+/* The smallest mmap whose stack is captured: VMS_SITES_MMAP_MIN_BYTES,
+ * or every page with --profile. */
+uint64_t vms_sites_mmap_min_bytes(const struct vms_pager *pg);
+
+/* ---- For the profile's attribution (attrib.c) ---- */
+
+/*
+ * The stack of thread tid of p, blocked in a page fault (or in a syscall
+ * whose kernel access faulted) with user registers sp and pc: a site id
+ * whose frame 0 is pc itself, 0 if none could be read.  The page at
+ * pin_addr reads as pin_page (NULL: zeros): the page the fault is bringing
+ * in, not in the process yet.  Frames are symbolized later, by
+ * vms_sites_symbolize_site (the thread waits while this runs).
+ */
+uint32_t vms_sites_capture_fault(struct vms_pager *pg, struct vms_proc *p, pid_t tid,
+				 uint64_t sp, uint64_t pc, uint64_t pin_addr, const void *pin_page);
+void vms_sites_symbolize_site(struct vms_pager *pg, uint32_t site);
+/* Where pc of p is: its module (a string id) and the ELF address in it.
+ * 0, or -errno (-ENOENT: no module holds pc, such as JIT code). */
+int vms_sites_locate(struct vms_pager *pg, struct vms_proc *p, uint64_t pc, uint32_t *ret_module,
+		     uint64_t *ret_offset);
+/* Function, file and line at (module, ELF address), through the symbol
+ * cache and the run's symbolizer.  0, or -errno (fields 0: unknown). */
+int vms_sites_symbolize_addr(struct vms_pager *pg, uint32_t module, uint64_t offset,
+			     struct vms_site_sym *ret);
+
 /* At the agent's reply: [start, start + len) was mapped (site 0: an
  * uncaptured mapping, which still replaces whatever range was there). */
 void vms_sites_mapped(struct vms_pager *pg, struct vms_proc *p, uint32_t site, uint64_t start,
@@ -123,6 +152,8 @@ uint32_t vms_sites_count(const struct vms_pager *pg);
 const struct vms_site *vms_sites_get(const struct vms_pager *pg, uint32_t site);
 /* An interned string of the sites (module, function, file), or NULL. */
 const char *vms_sites_string(const struct vms_pager *pg, uint32_t id);
+/* Interns str among the sites' strings (0 for NULL or ""); 0 or -ENOMEM. */
+int vms_sites_intern(struct vms_pager *pg, const char *str, uint32_t *ret_id);
 /*
  * Where a site allocates, in one line: its innermost Python frame
  * ("leak.py:12 grow"), else its innermost native frame outside the C

@@ -47,6 +47,8 @@ struct vms_site {
 	uint32_t nr_frames;
 	uint32_t nr_pyframes;
 	uint32_t py_note;             /* string id: why Python frames are missing, 0 */
+	bool fault_stack;             /* first captured at a page fault (attrib.c) */
+	bool unsymbolized;            /* its frames' symbols are still to be looked up */
 	uint64_t hash;
 	struct vms_site_frame *frames;        /* innermost first */
 	struct vms_site_pyframe *pyframes;    /* innermost first */

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "attrib.h"
 #include "filter.h"
 #include "pager.h"
 #include "procmem.h"
@@ -184,6 +185,8 @@ static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
 		if (vms_proc_register(pg, p, (uint64_t)ret, PAGE_UP(c->args[1])) == 0) {
 			p->nr_mmaps++;
 			vms_sites_mapped(pg, p, c->site, (uint64_t)ret, PAGE_UP(c->args[1]));
+			vms_attrib_mapped(pg, p, c->site, (uint64_t)ret, PAGE_UP(c->args[1]),
+					  c->args[3]);
 		}
 	} else if (c->op == VMS_AGENT_BRK && ret > 0) {
 		uint64_t end = PAGE_UP((uint64_t)ret), from = PAGE_UP(p->heap_end);
@@ -193,6 +196,7 @@ static void complete_syscall(struct vms_pager *pg, struct vms_proc *p,
 			vms_proc_register(pg, p, from, end - from);
 		p->heap_end = end;
 		vms_sites_brk_done(pg, p, c->site, end);
+		vms_attrib_brk(pg, p, from, end);
 	}
 	vms_seccomp_reply(pg->seccomp_fd, c->notif_id, ret);
 }

@@ -338,17 +338,15 @@ static void unwind_from_registers(struct vms_unwinder *u, pid_t tid, size_t max,
 	}
 }
 
-int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read, void *ctx,
-		      uint64_t *pcs, size_t max, size_t *ret_nr, unsigned *ret_recovered)
+/* The unwind of tid from the registers in u->sp, u->pc. */
+static int unwind_at(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read, void *ctx,
+		     uint64_t *pcs, size_t max, size_t *ret_nr, unsigned *ret_recovered)
 {
+	uint64_t sp = u->sp, pc = u->pc;
 	unsigned recovered = 0;
-	int r;
 
 	if (!max)
 		return -EINVAL;
-	r = read_syscall_regs(u->pid, tid, &u->sp, &u->pc);
-	if (r < 0)
-		return r;
 	u->tid = tid;
 	u->read = read;
 	u->read_ctx = ctx;
@@ -367,19 +365,37 @@ int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read
 		u->nr = 0;
 		u->have_rbp = false;
 		recovered = 0;
-		r = read_syscall_regs(u->pid, tid, &u->sp, &u->pc);
-		if (r < 0)
-			return r;
+		u->sp = sp;
+		u->pc = pc;
 	}
 	u->read = NULL;
 	u->pcs = NULL;
 	if (u->nr == 0) {
-		pcs[0] = u->pc;
+		pcs[0] = pc;
 		u->nr = 1;
 	}
 	*ret_nr = u->nr;
 	*ret_recovered = recovered;
 	return 0;
+}
+
+int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read, void *ctx,
+		      uint64_t *pcs, size_t max, size_t *ret_nr, unsigned *ret_recovered)
+{
+	int r = read_syscall_regs(u->pid, tid, &u->sp, &u->pc);
+
+	if (r < 0)
+		return r;
+	return unwind_at(u, tid, read, ctx, pcs, max, ret_nr, ret_recovered);
+}
+
+int vms_unwind_thread_at(struct vms_unwinder *u, pid_t tid, uint64_t sp, uint64_t pc,
+			 vms_unwind_read_fn read, void *ctx, uint64_t *pcs, size_t max,
+			 size_t *ret_nr, unsigned *ret_recovered)
+{
+	u->sp = sp;
+	u->pc = pc;
+	return unwind_at(u, tid, read, ctx, pcs, max, ret_nr, ret_recovered);
 }
 
 static Dwfl_Module *module_of(struct vms_unwinder *u, uint64_t pc)

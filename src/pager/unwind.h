@@ -49,6 +49,16 @@ void vms_unwinder_free(struct vms_unwinder *u);
 int vms_unwind_thread(struct vms_unwinder *u, pid_t tid, vms_unwind_read_fn read, void *ctx,
 		      uint64_t *pcs, size_t max, size_t *ret_nr, unsigned *ret_recovered);
 
+/*
+ * The same from registers the caller read (a thread blocked in a page
+ * fault: /proc/TID/syscall shows "-1 SP PC", which vms_unwind_thread
+ * refuses).  pcs[0] is pc itself, the faulting instruction (not a return
+ * address: no adjustment).  The thread must stay blocked meanwhile.
+ */
+int vms_unwind_thread_at(struct vms_unwinder *u, pid_t tid, uint64_t sp, uint64_t pc,
+			 vms_unwind_read_fn read, void *ctx, uint64_t *pcs, size_t max,
+			 size_t *ret_nr, unsigned *ret_recovered);
+
 /* Where pc is: its module's path and the ELF virtual address in it (as
  * `addr2line -e MODULE` takes it).  Returns 0, or
  * -ENOENT when no module holds it even after re-reading /proc/PID/maps (a

@@ -20,8 +20,9 @@ fi
 out=$(groff -man -Tascii -P-cbou "$page" 2>/dev/null)
 for word in NAME SYNOPSIS "EXIT STATUS" --frames --memory --policy --swap --compress \
 	--report --output --quiet --seed --cpus --tlb --ref-tracking --wss-interval --trace --thrash-window \
-	--overcommit --commit-limit --oom-policy \
-	--version "vmsandbox replay" "vmsandbox report" --html; do
+	--overcommit --commit-limit --oom-policy --fault-around --profile --html --profile-window \
+	--stack-period --progress \
+	--version "vmsandbox replay" "vmsandbox report"; do
 	printf '%s\n' "$out" | grep -q -- "$word" || { echo "FAIL: $page does not mention '$word'"; exit 1; }
 done
 echo "ok: $page renders without warnings"

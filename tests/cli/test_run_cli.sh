@@ -83,6 +83,12 @@ expect_usage "--thrash-window: a number of references from 100" --thrash-window 
 expect_usage "cannot be --deterministic" --deterministic --wss-interval 100ms /bin/true
 expect_usage "cannot be --deterministic" --wss-interval 1s --deterministic /bin/true
 expect_usage "takes no value" --deterministic=1 /bin/true
+expect_usage "--profile-window needs a number of pages from 1" --profile-window 0 /bin/true
+expect_usage "--profile-window needs a number of pages from 1" --profile-window 70000 /bin/true
+expect_usage "--stack-period needs a number of faults" --stack-period -1 /bin/true
+expect_usage "--fault-around needs on or off" --fault-around maybe /bin/true
+expect_usage "option '--html' needs a value" --html
+expect_usage "takes no value" --profile=1 /bin/true
 
 # --help and --version: stdout, status 0.
 "$VMS" --help > "$tmp/out" 2> "$tmp/err"

@@ -8,6 +8,8 @@
  * /proc/PID/mem); ranges are charged to the site, pages are referenced in
  * the engine (simulated: no backend) under a budget smaller than them, and
  * the query names the site with the exact resident and swapped counts.
+ * The profile's fault stacks are captured the same way from the registers
+ * given (test_fault_capture).
  *
  * Needs to read its own child's /proc files (allowed for a parent under
  * Yama's default scope); skipped when that is refused.
@@ -29,6 +31,7 @@
 
 #include <cmocka.h>
 
+#include "attribtab.h"
 #include "pager.h"
 #include "sites.h"
 #include "vmsandbox/policy.h"
@@ -230,10 +233,78 @@ static void test_capture_and_query(void **state)
 	assert_int_equal(vms_sites_top_held(&f->pg, NULL, held, 4), 0);
 }
 
+/* The child's registers, as the profile reads them at a fault. */
+static bool child_regs(pid_t pid, struct vms_thread_regs *ret)
+{
+	char path[64], buf[256];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return vms_thread_regs_parse(buf, ret) == 0;
+}
+
+/*
+ * The profile's stacks (attrib.c): unwound from registers given (frame 0
+ * is the pc itself, named as the location is), symbolized only when asked,
+ * and a pinned page read instead of the process's (here the stack page at
+ * sp, pinned as zeros: the return address there reads as 0, so the stack
+ * ends at once).
+ */
+static void test_fault_capture(void **state)
+{
+	struct fixture *f = *state;
+	struct vms_thread_regs regs;
+	const struct vms_site *s, *cut;
+	uint32_t site, pinned, module = 0, user;
+	uint64_t offset = 0;
+
+	if (!child_blocked(f->child) || !child_regs(f->child, &regs))
+		skip();
+	assert_true(regs.nr == SYS_read);
+	site = vms_sites_capture_fault(&f->pg, &f->p, f->child, regs.sp, regs.pc, 0, NULL);
+	if (!site)
+		skip();   /* /proc/PID/mem refused */
+	s = vms_sites_get(&f->pg, site);
+	assert_true(s->fault_stack);
+	assert_true(s->unsymbolized);
+	assert_int_equal(s->frames[0].function, 0);
+	assert_int_equal(vms_sites_locate(&f->pg, &f->p, regs.pc, &module, &offset), 0);
+	assert_int_equal(s->frames[0].module, module);
+	assert_int_equal(s->frames[0].offset, offset);
+	vms_sites_symbolize_site(&f->pg, site);
+	assert_false(s->unsymbolized);
+	user = vms_sites_first_user_frame(&f->pg, s);
+	assert_true(user + 1 < s->nr_frames);
+	assert_string_equal(vms_sites_string(&f->pg, s->frames[user].function), "wait_in_read");
+	assert_string_equal(vms_sites_string(&f->pg, s->frames[user + 1].function),
+			    "wait_in_read_caller");
+	/* Fault stacks are not allocation sites. */
+	assert_int_equal(vms_sites_stats(&f->pg)->fault_stacks, 1);
+	assert_int_equal(vms_sites_stats(&f->pg)->captures, 0);
+
+	pinned = vms_sites_capture_fault(&f->pg, &f->p, f->child, regs.sp, regs.pc,
+					 regs.sp & ~(uint64_t)(VMS_PAGE - 1), NULL);
+	assert_int_not_equal(pinned, 0);
+	assert_int_not_equal(pinned, site);
+	cut = vms_sites_get(&f->pg, pinned);
+	assert_true(cut->nr_frames < s->nr_frames);
+	assert_int_equal(cut->frames[0].offset, offset);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_capture_and_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_capture, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
