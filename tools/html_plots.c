@@ -23,7 +23,7 @@
 #define HEAT_LEFT 380.0
 #define HEAT_ROW_MAX 16.0
 #define HEAT_ROW_MIN 1.5
-#define HEAT_HEIGHT_AIM 560.0
+#define HEAT_HEIGHT_AIM 720.0
 #define HEAT_LABEL_CHARS 64
 /* Past this many drawn cells, cells have no tooltip of their own (about
  * 90 bytes each): the page stays under a few MiB. */
@@ -374,7 +374,8 @@ int vms_html_plot_mrc(FILE *out, struct json_object *report, char *why, size_t w
 	struct vms_svg_plot p;
 	struct vms_svg_key keys[VMS_SVG_NR_COLOURS + 4];
 	double xmax = 1, ymax = 1, budget, cold, kf = 0, kn = 0;
-	char label[256], a[32], b[32];
+	char label[256], a[32], b[32], names[VMS_SVG_NR_COLOURS][80];
+	const char *run_policy;
 	int r = 0;
 
 	if (!mrc)
@@ -447,6 +448,7 @@ int vms_html_plot_mrc(FILE *out, struct json_object *report, char *why, size_t w
 	vms_svg_polyline(&p, c[0].frames, c[0].faults, c[0].n, vms_svg_colours[0], 2, NULL,
 			 "series lru");
 	keys[nk++] = (struct vms_svg_key){ c[0].name, vms_svg_colours[0], NULL, false };
+	run_policy = vms_hj_str(mrc, "/run_policy");
 	for (size_t i = 1; i < nc; i++) {
 		/* Colour 2 is the budget's. */
 		const char *colour = vms_svg_colours[i < 2 ? i : i + 1 < VMS_SVG_NR_COLOURS
@@ -456,7 +458,12 @@ int vms_html_plot_mrc(FILE *out, struct json_object *report, char *why, size_t w
 				 "series policy");
 		vms_svg_points(&p, c[i].frames, c[i].faults, c[i].n, colour, c[i].name, "frames",
 			       "faults");
-		keys[nk++] = (struct vms_svg_key){ c[i].name, colour, NULL, true };
+		if (run_policy && strcmp(run_policy, c[i].name) == 0) {
+			snprintf(names[i], sizeof(names[i]), "%s (this run's policy)", c[i].name);
+			keys[nk++] = (struct vms_svg_key){ names[i], colour, NULL, true };
+		} else {
+			keys[nk++] = (struct vms_svg_key){ c[i].name, colour, NULL, true };
+		}
 	}
 	if (budget > 0)
 		keys[nk++] = (struct vms_svg_key){ "the run's budget", vms_svg_colours[2], "6 4",
@@ -609,12 +616,17 @@ static void heatmap_merge_columns(struct heatmap *h)
 	}
 }
 
-/* "1 [heap] 0x55d0c000-0x55d0e000", the label shortened to fit. */
+/* "1 [heap] 0x55d0c000-0x55d0e000", the label shortened to fit; a label
+ * that already names the band's start address is not followed by it. */
 static void row_label(const struct heat_row *r, char *buf, size_t len)
 {
 	const char *label = r->label ? r->label : "";
 	int room = HEAT_LABEL_CHARS - (int)(strlen(r->start) + strlen(r->end) + 12);
 
+	if (strstr(label, r->start)) {
+		snprintf(buf, len, "%.0f %.*s", r->pid, HEAT_LABEL_CHARS - 8, label);
+		return;
+	}
 	if (room < 8)
 		room = 8;
 	if ((int)strlen(label) > room)
@@ -626,7 +638,7 @@ static void row_label(const struct heat_row *r, char *buf, size_t len)
 static void heatmap_draw(FILE *out, const struct heatmap *h, bool refs_time)
 {
 	double rh = HEAT_HEIGHT_AIM / (double)h->rows;
-	double cw = (PLOT_RIGHT - HEAT_LEFT) / (double)h->columns, height, lmax;
+	double cw = (PLOT_RIGHT - HEAT_LEFT) / (double)h->columns, height, lmax, font;
 	size_t label_every;
 	bool titled = h->nonzero <= HEAT_TITLED_CELLS;
 	struct vms_svg_plot p;
@@ -637,8 +649,10 @@ static void heatmap_draw(FILE *out, const struct heatmap *h, bool refs_time)
 	if (rh < HEAT_ROW_MIN)
 		rh = HEAT_ROW_MIN;
 	height = rh * (double)h->rows;
-	/* A label needs about 11 px: with thinner rows, label every kth. */
+	/* A label needs about 11 px: with thinner rows, label every kth row
+	 * (in the full font: the labels are that far apart). */
 	label_every = rh >= 11 ? 1 : (size_t)ceil(11 / rh);
+	font = label_every > 1 ? 10 : rh - 1;
 	lmax = log1p(h->max);
 	p = (struct vms_svg_plot){
 		.out = out,
@@ -661,7 +675,7 @@ static void heatmap_draw(FILE *out, const struct heatmap *h, bool refs_time)
 		row_label(&h->row[i], label, sizeof(label));
 		fprintf(out, "<text class=\"row-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
 			"font-size=\"%.0f\">", HEAT_LEFT - 6,
-			PLOT_TOP + rh * ((double)i + 0.5) + fmin(rh, 11) * 0.35, fmin(rh, 11) - 1);
+			PLOT_TOP + rh * ((double)i + 0.5) + font * 0.35, font);
 		vms_html_text(out, label);
 		fputs("<title>", out);
 		vms_html_textf(out, "pid %.0f %s %s-%s (%s pages)", h->row[i].pid,

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <seccomp.h>
+
 #include "html_json.h"
 #include "html_out.h"
 #include "html_plots.h"
@@ -37,6 +39,8 @@ static const char css[] =
 	"table.data{font-size:13px;width:100%}table.data th{border-bottom:1px solid #bbb}\n"
 	"table.data .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	"table.data tbody tr:nth-child(even){background:#f5f5f5}\n"
+	"table.data td.mono{overflow-wrap:anywhere}div.wide{overflow-x:auto}\n"
+	"td.addr{font:12px/1.35 \"DejaVu Sans Mono\",monospace;white-space:nowrap}\n"
 	"code,pre,.mono{font:12px/1.35 \"DejaVu Sans Mono\",monospace}\n"
 	"pre{margin:4px 0;white-space:pre-wrap}details summary{cursor:pointer}\n"
 	"svg.vms-plot{display:block;max-width:100%;height:auto}\n"
@@ -360,8 +364,9 @@ static void header_tlb(FILE *out, struct json_object *r)
 static void header_profile(FILE *out, struct json_object *p)
 {
 	const char *tu = vms_hj_str(p, "/time_unit");
-	double kf, budget, sp;
-	char a[40], b[40], c[40];
+	double kf, budget, sp, below;
+	char a[40], b[40], c[40], d[40];
+	const char *error = vms_hj_str(p, "/error");
 
 	row_open(out, "profile");
 	vms_html_textf(out, "%s references seen, window %s pages, ",
@@ -374,16 +379,23 @@ static void header_profile(FILE *out, struct json_object *p)
 		vms_html_text(out, "no stacks sampled, ");
 	vms_html_text(out, tu && strcmp(tu, "refs") == 0 ? "virtual time (references)"
 							: "wall time");
+	if (error)
+		vms_html_textf(out, "; no curves or heatmap: %s", error);
 	row_close(out);
 	if (vms_hj_num(p, "/mrc/knee/frames", &kf)) {
 		row_open(out, "knee");
-		vms_html_textf(out, "%s frames (%s faults there)", vms_html_count(a, sizeof(a), kf),
+		vms_html_textf(out, "%s frames (%s faults there", vms_html_count(a, sizeof(a), kf),
 			       count_of(p, "/mrc/knee/faults", b, sizeof(b)));
+		if (vms_hj_num(p, "/mrc/knee/below_frames", &below))
+			vms_html_textf(out, ", %s at %s frames",
+				       count_of(p, "/mrc/knee/below_faults", c, sizeof(c)),
+				       vms_html_count(d, sizeof(d), below));
+		vms_html_text(out, ")");
 		if (vms_hj_num(p, "/mrc/budget_frames", &budget))
-			vms_html_textf(out, ": the budget of %s frames is %s it",
+			vms_html_textf(out, ": the budget of %s frames is %s",
 				       vms_html_count(c, sizeof(c), budget),
-				       budget < kf ? "below (the working set does not fit)" :
-				       "at or above");
+				       budget < kf ? "below it, the working set does not fit" :
+				       "at or above it");
 		row_close(out);
 	}
 }
@@ -521,6 +533,44 @@ static void more_rows(FILE *out, size_t shown, size_t total, const char *what)
 		vms_html_textf(out, "%zu more %s are in the JSON report.", total - shown, what);
 }
 
+/* " (in read)": the system call inside which the kernel took the fault
+ * (x86-64 numbers, the only programs vmsandbox runs; libseccomp names them). */
+static void syscall_note(FILE *out, struct json_object *loc)
+{
+	struct json_object *v = vms_hj_get(loc, "/syscall");
+	char *name;
+
+	if (!v)
+		return;
+	if (json_object_is_type(v, json_type_string)) {
+		vms_html_textf(out, " (in %s)", json_object_get_string(v));
+		return;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return;
+	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, json_object_get_int(v));
+	if (name)
+		vms_html_textf(out, " (in %s)", name);
+	else
+		vms_html_textf(out, " (in system call %d)", json_object_get_int(v));
+	free(name);
+}
+
+/* "N more, summed in the report's OMITTED (F faults)." */
+static void omitted(FILE *out, struct json_object *p, const char *ptr, const char *count_key,
+		    const char *what)
+{
+	struct json_object *o = vms_hj_object(p, ptr);
+	double k;
+	char a[40], b[40];
+
+	if (!o || !vms_hj_num(o, count_key, &k) || k <= 0)
+		return;
+	vms_html_textf(out, " %s more %s were too many to list: the report sums them in %s "
+		       "(%s faults).", vms_html_count(a, sizeof(a), k), what, ptr + 1,
+		       count_of(o, "/faults", b, sizeof(b)));
+}
+
 static double sum_of(struct json_object *a, size_t n, const char *ptr)
 {
 	double s = 0;
@@ -546,8 +596,9 @@ static void regions_table(FILE *out, struct json_object *p)
 
 	fputs("<section id=\"regions\">\n<h2>Regions</h2>\n<p class=\"how\">Where the faults "
 	      "landed: the program's memory by region (the heap, each thread's stack, each "
-	      "anonymous mapping with the code that created it), most faults first. Evictions "
-	      "are charged to the region of the page evicted.</p>\n", out);
+	      "anonymous mapping with the code that created it: hover over a region for its "
+	      "allocation site), most faults first. Evictions are charged to the region of the "
+	      "page evicted.</p>\n", out);
 	if (!regs) {
 		fputs("<p class=\"missing\">Not shown: profile.regions is not in this report.</p>\n"
 		      "</section>\n", out);
@@ -555,12 +606,12 @@ static void regions_table(FILE *out, struct json_object *p)
 	}
 	total = sum_of(regs, n, "/faults");
 	shown = n < TOP_ROWS ? n : TOP_ROWS;
-	fputs("<table class=\"data vms-regions\">\n<thead><tr><th class=\"n\">faults %</th>"
+	fputs("<div class=\"wide\"><table class=\"data vms-regions\">\n<thead><tr><th class=\"n\">faults %</th>"
 	      "<th class=\"n\">pid</th><th>region</th><th>kind</th><th>addresses</th>"
 	      "<th class=\"n\">pages touched</th><th class=\"n\">faults</th>"
 	      "<th class=\"n\">zero fills</th><th class=\"n\">swap-ins</th>"
 	      "<th class=\"n\">evictions</th><th class=\"n\">soft faults</th>"
-	      "<th>allocated by</th></tr></thead>\n<tbody>\n", out);
+	      "<th class=\"n\">wp faults</th></tr></thead>\n<tbody>\n", out);
 	for (size_t i = 0; i < shown; i++) {
 		struct json_object *g = json_object_array_get_idx(regs, i);
 		const char *start = vms_hj_str(g, "/start"), *end = vms_hj_str(g, "/end");
@@ -568,10 +619,21 @@ static void regions_table(FILE *out, struct json_object *p)
 		fputs("<tr>", out);
 		percent_cell(out, vms_hj_num_or(g, "/faults", 0), total);
 		num_cell(out, g, "/pid");
-		text_cell(out, NULL, vms_hj_str(g, "/label"));
+		fputs("<td", out);
+		if (vms_hj_str(g, "/site/location")) {
+			fputs(" title=\"allocated by ", out);
+			vms_html_text(out, vms_hj_str(g, "/site/location"));
+			fputc('"', out);
+		}
+		fputc('>', out);
+		vms_html_text(out, vms_hj_str(g, "/label"));
+		fputs("</td>", out);
 		text_cell(out, NULL, vms_hj_str(g, "/kind"));
-		fputs("<td class=\"mono\">", out);
-		vms_html_textf(out, "%s-%s", start ? start : "?", end ? end : "?");
+		/* One address a line: a range does not fit the column on one. */
+		fputs("<td class=\"addr\">", out);
+		vms_html_textf(out, "%s-", start ? start : "?");
+		fputs("<br>", out);
+		vms_html_text(out, end ? end : "?");
 		fputs("</td>", out);
 		num_cell(out, g, "/pages_touched");
 		num_cell(out, g, "/faults");
@@ -579,13 +641,14 @@ static void regions_table(FILE *out, struct json_object *p)
 		num_cell(out, g, "/swap_ins");
 		num_cell(out, g, "/evictions");
 		num_cell(out, g, "/soft_faults");
-		text_cell(out, "mono", vms_hj_str(g, "/site/location"));
+		num_cell(out, g, "/wp_faults");
 		fputs("</tr>\n", out);
 	}
-	fputs("</tbody></table>\n<p>", out);
+	fputs("</tbody></table></div>\n<p>", out);
 	if (n == 0)
 		vms_html_text(out, "No region had a fault.");
 	more_rows(out, shown, n, "regions");
+	omitted(out, p, "/regions_omitted", "/rows", "regions");
 	fputs("</p>\n</section>\n", out);
 }
 
@@ -624,7 +687,7 @@ static void code_table(FILE *out, struct json_object *p)
 {
 	size_t n, shown;
 	struct json_object *locs = vms_hj_array(p, "/code/locations", &n);
-	double seen;
+	double seen, unlocated;
 	char a[40], b[40];
 
 	fputs("<section id=\"code\">\n<h2>Faulting code</h2>\n<p class=\"how\">Which "
@@ -644,11 +707,11 @@ static void code_table(FILE *out, struct json_object *p)
 		       vms_html_count(a, sizeof(a), seen),
 		       count_of(p, "/code/stacks_sampled", b, sizeof(b)));
 	shown = n < TOP_ROWS ? n : TOP_ROWS;
-	fputs("<table class=\"data vms-code\">\n<thead><tr><th class=\"n\">overhead</th>"
+	fputs("<div class=\"wide\"><table class=\"data vms-code\">\n<thead><tr><th class=\"n\">overhead</th>"
 	      "<th class=\"n\">faults</th><th class=\"n\">zero fills</th>"
 	      "<th class=\"n\">swap-ins</th><th class=\"n\">evictions</th>"
-	      "<th class=\"n\">soft faults</th><th>symbol</th><th>source</th>"
-	      "<th>module</th></tr></thead>\n<tbody>\n", out);
+	      "<th class=\"n\">soft faults</th><th class=\"n\">wp faults</th><th>symbol</th>"
+	      "<th>source</th><th>module</th></tr></thead>\n<tbody>\n", out);
 	for (size_t i = 0; i < shown; i++) {
 		struct json_object *l = json_object_array_get_idx(locs, i);
 		const char *fn = vms_hj_str(l, "/function"), *file = vms_hj_str(l, "/file");
@@ -669,13 +732,21 @@ static void code_table(FILE *out, struct json_object *p)
 		num_cell(out, l, "/swap_ins");
 		num_cell(out, l, "/evictions");
 		num_cell(out, l, "/soft_faults");
+		num_cell(out, l, "/wp_faults");
 		fputs("<td class=\"mono\">", out);
 		stacks_details(out, l, symbol);
-		fputs("</td><td class=\"mono\">", out);
-		if (file && vms_hj_num(l, "/line", &line))
-			vms_html_textf(out, "%s:%.0f", file, line);
-		else
+		fputs("</td><td class=\"mono\"", out);
+		if (file) {
+			fputs(" title=\"", out);
 			vms_html_text(out, file);
+			fputc('"', out);
+		}
+		fputc('>', out);
+		if (file && vms_hj_num(l, "/line", &line))
+			vms_html_textf(out, "%s:%.0f", basename_of(file), line);
+		else
+			vms_html_text(out, basename_of(file));
+		syscall_note(out, l);
 		fputs("</td><td class=\"mono\">", out);
 		if (module && vms_hj_num(l, "/offset", &off))
 			vms_html_textf(out, "%s+0x%llx", module, (unsigned long long)off);
@@ -683,10 +754,14 @@ static void code_table(FILE *out, struct json_object *p)
 			vms_html_text(out, module);
 		fputs("</td></tr>\n", out);
 	}
-	fputs("</tbody></table>\n<p>", out);
+	fputs("</tbody></table></div>\n<p>", out);
 	if (n == 0)
 		vms_html_text(out, "No fault was attributed to code.");
 	more_rows(out, shown, n, "locations");
+	omitted(out, p, "/code/locations_omitted", "/locations", "locations");
+	if (vms_hj_num(p, "/code/unlocated/faults", &unlocated) && unlocated > 0)
+		vms_html_textf(out, " %s faults have no location (their thread's registers could "
+			       "not be read).", vms_html_count(a, sizeof(a), unlocated));
 	fputs("</p>\n</section>\n", out);
 }
 

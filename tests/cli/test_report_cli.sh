@@ -116,7 +116,7 @@ done
 # A malformed or missing part: that picture says why, the others are drawn.
 mutate "$tmp/m.json" "r['profile']['heatmap']['counts'][2] = [1, 2]; del r['profile']['timeline']['wss_pages']"
 if "$VMS" report "$tmp/m.json" --html "$tmp/m.html" 2> "$tmp/err"; then
-	grep -q 'Not drawn: profile.heatmap.counts\[2\] is not an array of 112 numbers' "$tmp/m.html" && ok ||
+	grep -q 'Not drawn: profile.heatmap.counts\[2\] is not an array of 120 numbers' "$tmp/m.html" && ok ||
 		bad "a short heatmap row is not explained"
 	grep -q 'Not drawn: profile.timeline.wss_pages is not in this report' "$tmp/m.html" && ok ||
 		bad "a missing wss_pages is not explained"
