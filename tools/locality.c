@@ -181,12 +181,20 @@ static uint64_t op_time(const struct vms_tsim_trace *t, bool virtual_time, size_
 	return virtual_time ? ref_index : t->times[i];
 }
 
-/* Distinct pages referenced in each bucket of the pager's timeline. */
+/*
+ * Denning's working set W(t, tau) at the end of each bucket of the pager's
+ * timeline, tau = VMS_WSS_WINDOW_BUCKETS buckets: the distinct pages
+ * referenced in the last tau.  A page is in W at bucket i when one of its
+ * references falls in (i - m, i]: each reference at bucket b covers
+ * [b, b + m - 1], and only the part after the page's previous cover is
+ * added (a difference array over the buckets), so one pass suffices.
+ */
 static int working_set(const struct vms_tsim_trace *t, const struct vms_locality_input *in,
 		       struct vms_locality *loc)
 {
 	struct pageset seen;
-	uint64_t ref = 0;
+	uint64_t ref = 0, m;
+	int64_t *diff, run = 0;
 
 	loc->bucket = in->bucket;
 	loc->nr_buckets = in->nr_buckets;
@@ -195,11 +203,16 @@ static int working_set(const struct vms_tsim_trace *t, const struct vms_locality
 		return -ENOMEM;
 	if (!in->bucket || !in->nr_buckets)
 		return 0;
+	m = in->nr_buckets / VMS_WSS_WINDOW_DIVISOR;
+	loc->wss_window_buckets = m = m ? m : 1;
+	diff = calloc(in->nr_buckets + 1, sizeof(*diff));
+	if (!diff)
+		return -ENOMEM;
 	pageset_init(&seen);
 	for (size_t i = 0; i < t->nr_ops; i++) {
 		const struct vms_tsim_op *o = &t->ops[i];
+		uint64_t b, from, to;
 		struct vms_pte *e;
-		uint64_t b;
 
 		if (o->kind != VMS_TR_REF)
 			continue;
@@ -209,15 +222,28 @@ static int working_set(const struct vms_tsim_trace *t, const struct vms_locality
 		e = pageset_get(&seen, o->pid, o->arg);
 		if (!e) {
 			pageset_fini(&seen);
+			free(diff);
 			return -ENOMEM;
 		}
-		/* The value is 1 + the last bucket the page was counted in. */
-		if (vms_pte_state(e) == VMS_PTE_NONE || e->payload != b + 1) {
-			pageset_set(&seen, o->pid, o->arg, e, b + 1);
-			loc->wss[b]++;
+		/* The value is 1 + the last bucket the page's cover reaches. */
+		from = b;
+		if (vms_pte_state(e) != VMS_PTE_NONE && e->payload > from)
+			from = e->payload;   /* covered up to payload - 1 */
+		to = b + m;   /* exclusive */
+		if (to > in->nr_buckets)
+			to = in->nr_buckets;
+		if (from < to) {
+			diff[from]++;
+			diff[to]--;
+			pageset_set(&seen, o->pid, o->arg, e, to);
 		}
 	}
 	pageset_fini(&seen);
+	for (size_t i = 0; i < in->nr_buckets; i++) {
+		run += diff[i];
+		loc->wss[i] = (uint64_t)run;
+	}
+	free(diff);
 	return 0;
 }
 

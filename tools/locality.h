@@ -19,6 +19,9 @@
 /* The knee: the smallest budget at which this share of the faults LRU
  * could avoid (those above the cold misses) is avoided. */
 #define VMS_KNEE_AVOIDED 0.95
+/* The working set's window tau: this fraction of the run (1/32), at least
+ * one bucket, so a run of any length shows its phases. */
+#define VMS_WSS_WINDOW_DIVISOR 32
 
 struct vms_curve {
 	const char *policy;
@@ -47,9 +50,11 @@ struct vms_locality {
 	uint64_t knee_frames, knee_faults;
 	uint64_t knee_prev_frames, knee_prev_faults;  /* the curve's point just below */
 	uint64_t faults_at_budget;   /* LRU's, with a budget */
-	/* Working set per bucket of the pager's timeline. */
+	/* Working set W(t, tau) at the end of each bucket of the pager's
+	 * timeline, tau = wss_window_buckets buckets. */
 	uint64_t bucket;          /* width: ns, or references */
 	size_t nr_buckets;
+	uint64_t wss_window_buckets;
 	uint64_t *wss;
 	/* Heatmap: rows of address space (pages referenced, in address order,
 	 * gaps left out) x columns of time. */

@@ -57,6 +57,9 @@ static void timeline_json(struct vms_json *j, const struct vms_profile *pr,
 	BUCKET_ARRAY(j, "swap_ins", pr, swap_ins);
 	BUCKET_ARRAY(j, "evictions", pr, evictions);
 	BUCKET_ARRAY(j, "soft_faults", pr, soft_faults);
+	vms_json_kv_double(j, "wss_window",
+			   time_unit(pr, pr->width * (loc && loc->wss_window_buckets ?
+						      loc->wss_window_buckets : 1)));
 	vms_json_key(j, "wss_pages");
 	vms_json_begin_array(j);
 	for (uint32_t i = 0; i < pr->nr; i++)
