@@ -17,6 +17,7 @@
 #include "locality.h"
 #include "profile.h"
 #include "run.h"
+#include "statusline.h"
 #include "uffd.h"
 
 #define SHIM_NAME "libvmsandbox-shim.so"
@@ -131,6 +132,25 @@ static void analyze_profile(const struct vms_pager *pg, struct vms_run_options *
 	opts->locality = loc;
 }
 
+/* --progress: the terminal for the status line, or a note saying once why
+ * there is none (the run goes on without it).  No escape sequence is ever
+ * written where stderr is not a terminal: a log file gets only the note. */
+static void open_status_line(struct vms_statusline **ret)
+{
+	int r = vms_statusline_open(STDERR_FILENO, ret);
+
+	if (r == -ENOTTY)
+		fprintf(stderr, "vmsandbox: --progress: stderr is not a terminal, no status line\n");
+	else if (r == -EOPNOTSUPP)
+		fprintf(stderr, "vmsandbox: --progress: the terminal cannot move its cursor "
+			"(TERM=%s), no status line\n", getenv("TERM") ? getenv("TERM") : "");
+	else if (r < 0)
+		fprintf(stderr, "vmsandbox: --progress: cannot open the terminal: %s; "
+			"no status line\n", strerror(-r));
+	if (r < 0)
+		*ret = NULL;
+}
+
 int vms_run_main(struct vms_run_options *opts)
 {
 	struct vms_pager_config cfg = { 0 };
@@ -175,6 +195,7 @@ int vms_run_main(struct vms_run_options *opts)
 	cfg.profile_window = opts->profile_window;
 	cfg.stack_period = opts->stack_period;
 	cfg.progress = opts->progress;
+	cfg.observe_only = opts->frames == 0;
 	if (opts->trace_path) {
 		cfg.trace_file = fopen(opts->trace_path, "we");
 		if (!cfg.trace_file) {
@@ -196,6 +217,8 @@ int vms_run_main(struct vms_run_options *opts)
 	pg = calloc(1, sizeof(*pg));
 	if (!pg)
 		return VMS_EXIT_INTERNAL;
+	if (opts->progress)
+		open_status_line(&cfg.status_line);   /* the pager closes it */
 	r = vms_pager_run(pg, &cfg);
 	if (r <= -1000) {
 		int err = -(r + 1000);

@@ -294,6 +294,11 @@ static void handle_signals(struct vms_pager *pg)
 			if (!pg->child_done)
 				kill(pg->child, (int)si.ssi_signo);
 			break;
+		case SIGWINCH:
+		case SIGTSTP:
+		case SIGCONT:
+			vms_progress_signal(pg, (int)si.ssi_signo);   /* --progress only */
+			break;
 		default:
 			/* SIGINT and SIGQUIT come from the terminal to the whole
 			 * process group: the program has them already. */
@@ -577,6 +582,12 @@ int vms_pager_run(struct vms_pager *pg, const struct vms_pager_config *cfg)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGQUIT);
+	if (pg->progress) {
+		/* The status line follows the window's size and job control. */
+		sigaddset(&mask, SIGWINCH);
+		sigaddset(&mask, SIGTSTP);
+		sigaddset(&mask, SIGCONT);
+	}
 	sigprocmask(SIG_BLOCK, &mask, &orig);
 	signal(SIGPIPE, SIG_IGN);
 	pg->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);

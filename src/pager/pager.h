@@ -45,7 +45,8 @@
 #define VMS_DROP_DELAY_NS 2000000u
 
 struct vms_pager_config {
-	uint64_t frames;              /* 0: no budget, observe only */
+	uint64_t frames;              /* the budget */
+	bool observe_only;            /* no --frames: frames is the machine's RAM */
 	bool ref_tracking;            /* soft unmaps for the policy's reference bits / hits */
 	bool fault_around;            /* --fault-around on (off: every first touch is a fault) */
 	struct vms_tlb_geom tlb;      /* nr_levels 0: no TLB model */
@@ -68,6 +69,8 @@ struct vms_pager_config {
 	uint32_t profile_window;      /* pages kept mapped while profiling */
 	uint32_t stack_period;        /* unwind every Nth fault's stack (attrib.c); 0: none */
 	bool progress;                /* --progress: status line (progress.c) */
+	struct vms_statusline *status_line;  /* its terminal, opened by the caller (NULL:
+					      * none); the pager closes it */
 };
 
 /* What made the engine reference a page (fault.c sets it before each
@@ -93,6 +96,7 @@ struct vms_thrash_monitor;
 struct vms_profile;
 struct vms_attrib;
 struct vms_progress;
+struct vms_statusline;
 
 struct vms_watch {
 	enum vms_watch_kind kind;
