@@ -7,9 +7,11 @@ set -eu
 # programs' stacks); python3.11-dev: the CPython 3.11 structure layout the
 # pager reads to name Python frames (optional: without it sites have native
 # frames only); the rest are used by the live sandbox's tests (make: the
-# process-tree test that builds a C project with make -j2).
+# process-tree test that builds a C project with make -j2; python3-pyte: the
+# --progress test replays the terminal through its VT100 emulator).
 PKGS="gcc meson ninja-build pkg-config liblz4-dev libzstd-dev libcmocka-dev python3
-libelf-dev libseccomp-dev libdw-dev python3.11-dev sqlite3 xz-utils zstd perl time procps make"
+libelf-dev libseccomp-dev libdw-dev python3.11-dev sqlite3 xz-utils zstd perl time procps make
+python3-pyte"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

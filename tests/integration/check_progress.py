@@ -23,6 +23,9 @@ Everything else is the program's.
   check_progress.py interrupted TRANSCRIPT ROWS
       a run ended by a signal: frames were drawn, the release came after
       the last one.
+  check_progress.py suspend TRANSCRIPT ROWS MARK
+      ^Z, then fg: the shell printed MARK while the job was stopped; the
+      terminal was given back before it, and the row reserved again after.
   check_progress.py plain FILE...
       no escape byte at all.
 Exit status 0 when every check passes, 1 otherwise (each failure printed).
@@ -217,6 +220,28 @@ def interrupted(path, rows):
     check_release(t, frames, rows)
 
 
+def suspend(path, rows, mark):
+    t = read(path)
+    at = t.find(mark)
+    if at < 0:
+        fail(f"the shell did not print {mark!r}: the job was not stopped by SIGTSTP")
+        return
+    before = [m for m in FRAME.finditer(t) if m.start() < at]
+    after = [m for m in FRAME.finditer(t) if m.start() > at]
+    released = [m for m in RELEASE.finditer(t) if before and before[-1].end() <= m.start() < at]
+    reserved = [m for m in RESERVE.finditer(t) if m.start() > at and
+                int(m.group(1)) == rows - 1 and after and m.start() < after[0].start()]
+    print(f"  {len(before)} frames before ^Z, {len(after)} after fg")
+    if not before or not after:
+        fail("no status line before ^Z or after fg")
+    elif not released:
+        fail("the terminal was not given back before the shell's prompt")
+    elif not reserved:
+        fail("the row was not reserved again after fg")
+    else:
+        check_release(t, after, rows)
+
+
 def plain(paths):
     for p in paths:
         data = read(p)
@@ -233,6 +258,8 @@ def main(argv):
         resize(argv[2], argv[3], *map(int, argv[4:8]))
     elif cmd == "interrupted":
         interrupted(argv[2], int(argv[3]))
+    elif cmd == "suspend":
+        suspend(argv[2], int(argv[3]), argv[4])
     elif cmd == "plain":
         plain(argv[2:])
     else:

@@ -15,6 +15,8 @@
 #   sigint      ^C typed on the terminal ends the program: the terminal is
 #               given back, vmsandbox exits 130
 #   sigterm     SIGTERM to vmsandbox (passed on to the program): the same, 143
+#   suspend     ^Z: the terminal is given back before the job stops (by
+#               SIGTSTP: the shell says 148); fg: the row is reserved again
 #   not_a_tty   stderr is a file: one note, no escape byte anywhere
 #   dumb        TERM=dumb: one note, no escape byte
 #   background  a background job of a shell with job control and `stty
@@ -137,6 +139,31 @@ wait "$spid"
 st=$?
 [ "$st" = 143 ] || vms_fail "progress sigterm: exit status $st, expected 143"
 run_check sigterm interrupted "$VMS_TMP/sigterm.ts" "$rows"
+
+# suspend: ^Z stops the job (a shell with job control), fg resumes it, ^C
+# ends it.
+echo "[suspend]"
+rm -f "$VMS_TMP/keys"
+mkfifo "$VMS_TMP/keys"
+SHELL=/bin/bash timeout 120 script -qfec "stty rows $rows cols $cols; set -m; $live 100000 200 0.01; echo STOPPED-\$?; fg; echo END-\$?" \
+	/dev/null > "$VMS_TMP/suspend.ts" < "$VMS_TMP/keys" &
+spid=$!
+exec 3> "$VMS_TMP/keys"
+wait_for_frame "$VMS_TMP/suspend.ts"
+printf '\032' >&3
+for _ in $(seq 300); do
+	grep -qa 'STOPPED-' "$VMS_TMP/suspend.ts" && break
+	sleep 0.1
+done
+sleep 1
+printf '\003' >&3
+wait "$spid"
+exec 3>&-
+if ! grep -qa 'END-130' "$VMS_TMP/suspend.ts"; then
+	vms_fail "progress suspend: the resumed job did not end by ^C (status 130):"
+	tr -d '\r' < "$VMS_TMP/suspend.ts" | grep -av '^line' | tail -n 4 | sed 's/^/  | /'
+fi
+run_check suspend suspend "$VMS_TMP/suspend.ts" "$rows" STOPPED-148
 
 # not_a_tty: the note, once; no escape byte.
 echo "[not_a_tty]"
