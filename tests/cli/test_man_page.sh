@@ -20,7 +20,7 @@ fi
 out=$(groff -man -Tascii -P-cbou "$page" 2>/dev/null)
 for word in NAME SYNOPSIS "EXIT STATUS" --frames --memory --policy --swap --compress \
 	--report --output --quiet --seed --cpus --tlb --ref-tracking --wss-interval --trace --thrash-window \
-	--overcommit --commit-limit --oom-policy \
+	--overcommit --commit-limit --oom-policy --progress \
 	--version "vmsandbox replay"; do
 	printf '%s\n' "$out" | grep -q -- "$word" || { echo "FAIL: $page does not mention '$word'"; exit 1; }
 done
