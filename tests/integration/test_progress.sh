@@ -15,6 +15,7 @@
 #   sigint      ^C typed on the terminal ends the program: the terminal is
 #               given back, vmsandbox exits 130
 #   sigterm     SIGTERM to vmsandbox (passed on to the program): the same, 143
+#   killed      the program is SIGKILLed: the same, 137
 #   suspend     ^Z: the terminal is given back before the job stops (by
 #               SIGTSTP: the shell says 148); fg: the row is reserved again
 #   not_a_tty   stderr is a file: one note, no escape byte anywhere
@@ -139,6 +140,18 @@ wait "$spid"
 st=$?
 [ "$st" = 143 ] || vms_fail "progress sigterm: exit status $st, expected 143"
 run_check sigterm interrupted "$VMS_TMP/sigterm.ts" "$rows"
+
+# killed: the program is SIGKILLed (as by an OOM killer or a user).
+echo "[killed]"
+SHELL=/bin/bash timeout 120 script -qfec "stty rows $rows cols $cols; exec $live 100000 200 0.01" \
+	/dev/null > "$VMS_TMP/killed.ts" < /dev/null &
+spid=$!
+wait_for_frame "$VMS_TMP/killed.ts"
+vpid=$(vmsandbox_under "$spid") && for c in $(pgrep -P "$vpid"); do kill -KILL "$c"; done
+wait "$spid"
+st=$?
+[ "$st" = 137 ] || vms_fail "progress killed: exit status $st, expected 137"
+run_check killed interrupted "$VMS_TMP/killed.ts" "$rows"
 
 # suspend: ^Z stops the job (a shell with job control), fg resumes it, ^C
 # ends it.
