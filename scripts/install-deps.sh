@@ -10,10 +10,12 @@ set -eu
 # process-tree test that builds a C project with make -j2).  libjson-c-dev:
 # `vmsandbox report` and --html read the JSON report back; python3-jsonschema
 # checks reports against docs/report.schema.json; chromium (headless) and
-# python3-pil open the HTML report and look at its screenshot in the tests.
+# python3-pil open the HTML report and look at its screenshot in the tests;
+# python3-pyte: the --progress test replays the terminal through its VT100
+# emulator.
 PKGS="gcc meson ninja-build pkg-config liblz4-dev libzstd-dev libcmocka-dev python3
 libelf-dev libseccomp-dev libdw-dev python3.11-dev sqlite3 xz-utils zstd perl time procps make
-libjson-c-dev python3-jsonschema python3-pil chromium"
+libjson-c-dev python3-jsonschema python3-pil chromium python3-pyte"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -229,6 +229,22 @@ void vms_progress_tick(struct vms_pager *pg, uint64_t now_ns)
 	pr->next_ns = now_ns + VMS_PROGRESS_PERIOD_NS;
 }
 
+/* Stops vmsandbox by SIGTSTP itself, so that the shell reports the job
+ * stopped by it (as without --progress), not by SIGSTOP.  SIGTSTP is
+ * blocked for the loop's signalfd: raised, it stays pending until
+ * unblocked, and is then delivered with its default action; the process
+ * runs on from here after SIGCONT. */
+static void stop_by_sigtstp(void)
+{
+	sigset_t tstp;
+
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	raise(SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+	sigprocmask(SIG_BLOCK, &tstp, NULL);
+}
+
 void vms_progress_signal(struct vms_pager *pg, int signo)
 {
 	struct vms_progress *pr = pg->progress;
@@ -244,11 +260,11 @@ void vms_progress_signal(struct vms_pager *pg, int signo)
 		break;
 	case SIGTSTP:
 		/* As a full-screen program does: the shell gets its terminal
-		 * back whole, and the job stops (the program got the ^Z from
+		 * back whole, then the job stops (the program got the ^Z from
 		 * the terminal too; a SIGTSTP sent to vmsandbox alone stops
 		 * only vmsandbox, as it did without --progress). */
 		vms_statusline_hide(pr->line, SUSPEND_WAIT_MS);
-		kill(getpid(), SIGSTOP);
+		stop_by_sigtstp();
 		break;
 	case SIGCONT:
 		/* fg: take the row again (in the background nothing is drawn:

@@ -65,7 +65,7 @@ uint64_t vms_progress_deadline(const struct vms_pager *pg);
 void vms_progress_tick(struct vms_pager *pg, uint64_t now_ns);
 /* A signal the loop reads for the line (pg->progress set): SIGWINCH redraws
  * at the new size; SIGTSTP gives the terminal back, then stops vmsandbox
- * (SIGSTOP: ^Z stops the job, as without --progress); SIGCONT redraws. */
+ * (by SIGTSTP: ^Z stops the job, as without --progress); SIGCONT redraws. */
 void vms_progress_signal(struct vms_pager *pg, int signo);
 /* The program has ended: the line is erased and the terminal restored. */
 void vms_progress_finish(struct vms_pager *pg);

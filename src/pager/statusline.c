@@ -25,7 +25,7 @@
 #define QUEUE_BYTES 4096u
 #define FRAME_BYTES (VMS_STATUSLINE_MAX_COLS + 128u)
 /* How long closing waits for a writer that is still blocked before
- * cancelling it. */
+ * leaving it behind. */
 #define CLOSE_WAIT_MS 500u
 
 struct vms_statusline {
@@ -46,6 +46,7 @@ struct vms_statusline {
 	bool writing;                 /* a write(2) is under way */
 	bool quit;
 	bool exited;
+	bool abandoned;               /* close() gave up waiting: the writer frees all */
 	int write_err;                /* -errno */
 	pthread_t writer;
 	bool writer_started;
@@ -170,18 +171,30 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+static void destroy(struct vms_statusline *sl)
+{
+	if (sl->writer_started) {
+		pthread_cond_destroy(&sl->wake);
+		pthread_cond_destroy(&sl->idle);
+		pthread_mutex_destroy(&sl->lock);
+	}
+	close(sl->fd);
+	free(sl);
+}
+
 /*
  * The writer: every signal blocked (the pager's signalfd must get them;
  * and a blocked SIGTTOU lets a write from a background job through instead
- * of stopping vmsandbox), cancellable only while it writes (close() ends a
- * writer blocked on a stopped terminal that way).
+ * of stopping vmsandbox).  It writes what is queued, the last bytes too,
+ * before it ends; if close() has left it behind (blocked on a terminal
+ * stopped by ^S), it frees everything once the terminal takes its bytes.
  */
 static void *writer_main(void *arg)
 {
 	struct vms_statusline *sl = arg;
 	char buf[QUEUE_BYTES];
+	bool abandoned;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_mutex_lock(&sl->lock);
 	for (;;) {
 		size_t n;
@@ -196,11 +209,7 @@ static void *writer_main(void *arg)
 		sl->nr_queued = 0;
 		sl->writing = true;
 		pthread_mutex_unlock(&sl->lock);
-
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		err = write_all(sl->fd, buf, n);
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-
 		pthread_mutex_lock(&sl->lock);
 		sl->writing = false;
 		if (err && !sl->write_err)
@@ -208,8 +217,11 @@ static void *writer_main(void *arg)
 		pthread_cond_broadcast(&sl->idle);
 	}
 	sl->exited = true;
+	abandoned = sl->abandoned;
 	pthread_cond_broadcast(&sl->idle);
 	pthread_mutex_unlock(&sl->lock);
+	if (abandoned)
+		destroy(sl);
 	return NULL;
 }
 
@@ -374,6 +386,14 @@ bool vms_statusline_hide(struct vms_statusline *sl, unsigned timeout_ms)
 	return done && !sl->write_err;
 }
 
+/*
+ * A writer still blocked after the wait (a terminal stopped by ^S) is left
+ * behind, detached, with the object: nothing can interrupt its write short
+ * of a signal handler in the pager or pthread_cancel (whose unwinding
+ * AddressSanitizer does not follow), and it harms nobody.  When the
+ * terminal takes the bytes (^Q), it writes the rest, release included, and
+ * frees everything; if vmsandbox exits first, the exit ends it.
+ */
 void vms_statusline_close(struct vms_statusline *sl)
 {
 	if (!sl)
@@ -386,16 +406,15 @@ void vms_statusline_close(struct vms_statusline *sl)
 		sl->quit = true;
 		pthread_cond_signal(&sl->wake);
 		exited = wait_idle(sl, CLOSE_WAIT_MS, true);
+		sl->abandoned = !exited;
 		pthread_mutex_unlock(&sl->lock);
-		if (!exited)
-			pthread_cancel(sl->writer);   /* blocked in write(2) */
+		if (!exited) {
+			pthread_detach(sl->writer);
+			return;   /* sl is the writer's now */
+		}
 		pthread_join(sl->writer, NULL);
-		pthread_cond_destroy(&sl->wake);
-		pthread_cond_destroy(&sl->idle);
-		pthread_mutex_destroy(&sl->lock);
 	}
-	close(sl->fd);
-	free(sl);
+	destroy(sl);
 }
 
 void vms_statusline_get_stats(struct vms_statusline *sl, struct vms_statusline_stats *ret)

@@ -89,8 +89,9 @@ void vms_statusline_resized(struct vms_statusline *sl);
  */
 bool vms_statusline_hide(struct vms_statusline *sl, unsigned timeout_ms);
 
-/* Hides the line, ends the writer (cancelled if it is still blocked after
- * the hide's timeout) and closes the terminal.  Accepts NULL. */
+/* Hides the line, ends the writer and closes the terminal; a writer still
+ * blocked after 0.5 s is left to finish on its own (statusline.c).  Accepts
+ * NULL. */
 void vms_statusline_close(struct vms_statusline *sl);
 
 void vms_statusline_get_stats(struct vms_statusline *sl, struct vms_statusline_stats *ret);
