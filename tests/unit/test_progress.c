@@ -5,7 +5,8 @@
  * (src/pager/statusline.c) on a pseudo-terminal that a forked child makes
  * its controlling terminal: the bytes that reach the terminal, a background
  * job drawing nothing, and a terminal that takes no more output (nobody
- * reads the pty) neither blocking the caller nor keeping close() waiting.
+ * reads the pty) neither blocking the caller nor keeping close() waiting
+ * (the writer is left behind).
  */
 #include <errno.h>
 #include <fcntl.h>
