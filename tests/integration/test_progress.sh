@@ -93,7 +93,7 @@ vmsandbox_under() {
 # Waits (up to 30 s) for the first status line in TRANSCRIPT.
 wait_for_frame() {
 	for _ in $(seq 300); do
-		grep -qa $'\e\\[24;1H' "$1" && return 0
+		grep -qa $'\e\\['"$rows"';1H' "$1" && return 0
 		sleep 0.1
 	done
 	return 1

@@ -5,7 +5,8 @@
  * (src/pager/statusline.c) on a pseudo-terminal that a forked child makes
  * its controlling terminal: the bytes that reach the terminal, a background
  * job drawing nothing, and a terminal that takes no more output (nobody
- * reads the pty) neither blocking the caller nor keeping close() waiting.
+ * reads the pty) neither blocking the caller nor keeping close() waiting
+ * (the writer is left behind).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -325,13 +327,18 @@ static void test_stuck_terminal(void **state)
 		unsigned cols = 0;
 		int fd = child_take_pty(name), fl = fcntl(fd, F_GETFL);
 
-		/* Fill the terminal's buffer. */
+		/* Fill the terminal's buffers, until it has taken nothing for
+		 * 50 ms (the kernel moves bytes on to the master's side in the
+		 * background, which makes room again for a while). */
 		memset(junk, 'x', sizeof(junk));
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-		while (write(fd, junk, sizeof(junk)) > 0)
-			;
-		if (errno != EAGAIN)
-			_exit(20);
+		for (bool took = true; took; usleep(50000)) {
+			took = false;
+			while (write(fd, junk, sizeof(junk)) > 0)
+				took = true;
+			if (errno != EAGAIN)
+				_exit(20);
+		}
 		if (vms_statusline_open(fd, &sl) < 0)
 			_exit(21);
 		for (int i = 0; i < 200; i++) {
