@@ -6,29 +6,34 @@
 # passed around as text; "n/a" is a valid value everywhere and propagates
 # through ratio/sub/div.
 
+# The awk function num(x): x with 6 significant digits, but whole numbers of
+# 10^5 and more (counts) in full.
+awk_num='function num(x) { return (x == int(x) && (x >= 1e5 || x <= -1e5)) ? sprintf("%.0f", x) : sprintf("%.6g", x) }'
+
 # median: the median of the numbers on stdin ("n/a" lines ignored).
 median() {
-	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk "$awk_num"'
 		{ v[NR] = $1 }
 		END {
 			if (NR == 0) { print "n/a"; exit }
-			if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]
-			else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+			if (NR % 2) m = v[(NR + 1) / 2]
+			else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print num(m)
 		}'
 }
 
 # minimum: the smallest of the numbers on stdin ("n/a" lines ignored).
 minimum() {
-	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
-		NR == 1 { printf "%.6g\n", $1 }
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk "$awk_num"'
+		NR == 1 { print num($1) }
 		END { if (NR == 0) print "n/a" }'
 }
 
 # maximum: the largest of the numbers on stdin ("n/a" lines ignored).
 maximum() {
-	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk "$awk_num"'
 		{ v = $1 }
-		END { if (NR == 0) print "n/a"; else printf "%.6g\n", v }'
+		END { if (NR == 0) print "n/a"; else print num(v) }'
 }
 
 # calc A OP B [FMT]: A OP B for OP in / - *, formatted with FMT (printf,
@@ -123,12 +128,13 @@ launch() {
 		awk 'NF == 4 { printf "%.2f %s %s\n", $1 + $2, $3, $4; exit } { print "n/a n/a n/a" }')
 }
 
-# row LABEL V1 V2 ...: one table row, label left-aligned, values right-aligned.
+# row LABEL V1 V2 ...: one table row, label left-aligned, values right-aligned
+# in columns of $row_width characters (default 12).
 row() {
 	local label=$1
 	shift
 	printf '%-34s' "$label"
-	printf ' %12s' "$@"
+	printf " %${row_width:-12}s" "$@"
 	printf '\n'
 }
 
