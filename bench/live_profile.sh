@@ -266,13 +266,15 @@ run_mode() {
 	echo "$wall $cpu $(calc "$maxrss_kb" / 1024 %.0f) ${v[*]} $irefs $html" >>"$work/$mode.tsv"
 }
 
+placement="not pinned"
+[ -n "$c" ] && placement="with${c}"
 commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git -C "$here" status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit (modified)"
 lk=
 [ -n "${want[lackey]:-}" ] && [ "$lackey_reps" != "$reps" ] && lk=" (lackey $lackey_reps)"
 echo "== live_profile: the locality profile against cachegrind and lackey; $reps runs each$lk, interleaved"
 echo "   workload: $prog"
-echo "   source:   $commit, $(valgrind --version 2>/dev/null || echo 'no valgrind'), vmsandbox runs ${c:-not pinned}"
+echo "   source:   $commit, $(valgrind --version 2>/dev/null || echo 'no valgrind'), vmsandbox runs $placement"
 if [ "$need_budget" = 1 ]; then
 	if [ "$peak_obs" != n/a ]; then
 		echo "   budget:   --frames $frames = $pct% of $peak_obs pages, the peak resident under vmsandbox without --frames"
