@@ -1,33 +1,39 @@
 # shellcheck shell=bash
 # launch() reads the caller's pre[] and sets globals for it:
 # shellcheck disable=SC2034,SC2154
-# Helpers shared by bench/live_thrash.sh, live_python.sh, live_fork.sh and
-# live_refbits.sh (sourced, not run).  Numbers are passed around as text;
-# "n/a" is a valid value everywhere and propagates through ratio/sub/div.
+# Helpers shared by bench/live_thrash.sh, live_python.sh, live_fork.sh,
+# live_refbits.sh and live_profile.sh (sourced, not run).  Numbers are
+# passed around as text; "n/a" is a valid value everywhere and propagates
+# through ratio/sub/div.
+
+# The awk function num(x): x with 6 significant digits, but whole numbers of
+# 10^5 and more (counts) in full.
+awk_num='function num(x) { return (x == int(x) && (x >= 1e5 || x <= -1e5)) ? sprintf("%.0f", x) : sprintf("%.6g", x) }'
 
 # median: the median of the numbers on stdin ("n/a" lines ignored).
 median() {
-	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk "$awk_num"'
 		{ v[NR] = $1 }
 		END {
 			if (NR == 0) { print "n/a"; exit }
-			if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]
-			else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+			if (NR % 2) m = v[(NR + 1) / 2]
+			else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print num(m)
 		}'
 }
 
 # minimum: the smallest of the numbers on stdin ("n/a" lines ignored).
 minimum() {
-	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
-		NR == 1 { printf "%.6g\n", $1 }
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk "$awk_num"'
+		NR == 1 { print num($1) }
 		END { if (NR == 0) print "n/a" }'
 }
 
 # maximum: the largest of the numbers on stdin ("n/a" lines ignored).
 maximum() {
-	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '
+	grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk "$awk_num"'
 		{ v = $1 }
-		END { if (NR == 0) print "n/a"; else printf "%.6g\n", v }'
+		END { if (NR == 0) print "n/a"; else print num(v) }'
 }
 
 # calc A OP B [FMT]: A OP B for OP in / - *, formatted with FMT (printf,
@@ -122,12 +128,13 @@ launch() {
 		awk 'NF == 4 { printf "%.2f %s %s\n", $1 + $2, $3, $4; exit } { print "n/a n/a n/a" }')
 }
 
-# row LABEL V1 V2 ...: one table row, label left-aligned, values right-aligned.
+# row LABEL V1 V2 ...: one table row, label left-aligned, values right-aligned
+# in columns of $row_width characters (default 12).
 row() {
 	local label=$1
 	shift
 	printf '%-34s' "$label"
-	printf ' %12s' "$@"
+	printf " %${row_width:-12}s" "$@"
 	printf '\n'
 }
 
@@ -168,4 +175,118 @@ vms_bench_traps() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
+}
+
+# vms_bench_python NAME: sets $PYTHON to the real path of the interpreter
+# (PYTHON, default /usr/bin/python3 if present: a real ELF, where pyenv's
+# python3 is a bash script that would be run under vmsandbox or valgrind
+# too); exits 2 if there is none.
+vms_bench_python() {
+	if [ -z "${PYTHON:-}" ]; then
+		PYTHON=python3
+		[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+	fi
+	PYTHON=$(command -v "$PYTHON") || { echo "$1: no python3" >&2; exit 2; }
+	PYTHON=$(readlink -f "$PYTHON")
+}
+
+# select_modes NAME LIST ALL...: the comma-separated modes of LIST, each of
+# which must be one of ALL (else exits 2 naming it): sets the global
+# associative array want[MODE]=1 and the array cols (the chosen modes in
+# the order of ALL, which is the order they run and print in).
+select_modes() {
+	local name=$1 list=$2 m sel
+	shift 2
+	declare -gA want=()
+	IFS=, read -r -a sel <<<"$list"
+	for m in "${sel[@]}"; do
+		case " $* " in
+		*" $m "*) want[$m]=1 ;;
+		*) echo "$name: unknown mode '$m' (modes: $*)" >&2; exit 2 ;;
+		esac
+	done
+	cols=()
+	for m in "$@"; do
+		[ -n "${want[$m]:-}" ] && cols+=("$m")
+	done
+}
+
+# vms_peak_resident NAME REPORT CMD...: runs CMD (a vmsandbox command line
+# that writes its report to REPORT), untimed, behind "${pre[@]}", and prints
+# the report's peak_resident_frames; status 1, with the reason on stderr, if
+# the run fails.  The benchmarks' budgets are a percentage of it.
+vms_peak_resident() {
+	local name=$1 report=$2 rc peak
+	shift 2
+	"${pre[@]}" "$@" >"$report.out" 2>"$report.err" 3>&- 9>&-
+	rc=$?
+	peak=$(report_get "$report" peak_resident_frames 2>/dev/null || echo n/a)
+	if [ $rc -ne 0 ] || [ "$peak" = n/a ]; then
+		echo "$name: the calibration run (vmsandbox without --frames) failed with status $rc: $(head -n 3 "$report.err")" >&2
+		return 1
+	fi
+	echo "$peak"
+}
+
+# same_output NAME MODE REP OUT CMD: 0 if the file OUT is the same as the
+# first output given (whose mode is kept in $ref_mode, its file in $ref_out;
+# the first call sets them); else 1, with CMD and the start of the
+# difference on stderr.
+same_output() {
+	local name=$1 mode=$2 rep=$3 out=$4 cmd=$5
+	if [ -z "${ref_out:-}" ]; then
+		ref_out=$out
+		ref_mode=$mode
+		return 0
+	fi
+	cmp -s "$out" "$ref_out" && return 0
+	echo "$name: $mode run $rep printed something else than the $ref_mode run:" >&2
+	echo "  command: $cmd" >&2
+	diff "$ref_out" "$out" | head -n 5 >&2
+	return 1
+}
+
+# Tables of runs by mode: the runs of each mode are the lines of
+# $work/MODE.tsv, one whitespace-separated field per figure ("n/a" where
+# there is none), and the table has one column per mode of $cols.
+
+# big: counts of 10^5 and more as integers (median and minimum print %.6g).
+big() {
+	awk '{ if ($1 ~ /^[0-9.e+-]+$/ && ($1 >= 1e5 || $1 <= -1e5)) printf "%.0f\n", $1; else print $1 }'
+}
+
+# mode_col MODE N [median|minimum|maximum]: that statistic of field N over
+# the runs of MODE ("n/a" if it has none).
+mode_col() {
+	if [ -f "$work/$1.tsv" ]; then
+		awk -v n="$2" '{ print $n }' "$work/$1.tsv" | "${3:-median}" | big
+	else
+		echo n/a
+	fi
+}
+
+# mode_line LABEL N [HOW]: one table row, field N's HOW for every mode.
+mode_line() {
+	local label=$1 n=$2 how=${3:-median} m vals=()
+	for m in "${cols[@]}"; do
+		vals+=("$(mode_col "$m" "$n" "$how")")
+	done
+	row "$label" "${vals[@]}"
+}
+
+# mode_ratio_line LABEL N HOW NUM DEN: the ratio of field N's HOW (median
+# or minimum) of mode NUM to mode DEN, per column; "." stands for the
+# column's own mode (". native": this / native; "lackey .": lackey / this).
+mode_ratio_line() {
+	local label=$1 n=$2 how=$3 num=$4 den=$5 m a b vals=()
+	for m in "${cols[@]}"; do
+		a=$num; [ "$a" = . ] && a=$m
+		b=$den; [ "$b" = . ] && b=$m
+		if [ "$a" = "$b" ]; then
+			vals+=("")
+		else
+			vals+=("$(calc "$(mode_col "$a" "$n" "$how")" / "$(mode_col "$b" "$n" "$how")" %.4g | big)")
+		fi
+	done
+	row "$label" "${vals[@]}"
 }

@@ -81,22 +81,9 @@ while [ $# -gt 0 ]; do
 	*) echo "live_refbits.sh: unknown option '$1'" >&2; usage ;;
 	esac
 done
-all_modes=(native ref-off ref-on tlb tlb-obs lackey)
-declare -A want=()
-IFS=, read -r -a sel <<<"$modes"
-for m in "${sel[@]}"; do
-	case " ${all_modes[*]} " in
-	*" $m "*) want[$m]=1 ;;
-	*) echo "live_refbits.sh: unknown mode '$m' (modes: ${all_modes[*]})" >&2; exit 2 ;;
-	esac
-done
+select_modes live_refbits.sh "$modes" native ref-off ref-on tlb tlb-obs lackey
 [ -n "$lackey_reps" ] || lackey_reps=$reps
-if [ -z "${PYTHON:-}" ]; then
-	PYTHON=python3
-	[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
-fi
-PYTHON=$(command -v "$PYTHON") || { echo "live_refbits.sh: no python3" >&2; exit 2; }
-PYTHON=$(readlink -f "$PYTHON")
+vms_bench_python live_refbits.sh
 vms=$build/tools/vmsandbox
 work_py=$here/live_python_work.py
 pre=(timeout --kill-after=10 "$timeout_s")
@@ -169,14 +156,8 @@ fi
 peak_obs=n/a
 if [ "$need_vms" = 1 ] && [ -z "$frames" ]; then
 	# shellcheck disable=SC2086
-	"${pre[@]}" "$vms" $c --report "$work/calib.json" --quiet -- "$PYTHON" "$work_py" "$scale" \
-		>"$work/calib.out" 2>"$work/calib.err" 3>&- 9>&-
-	rc=$?
-	peak_obs=$(report_get "$work/calib.json" peak_resident_frames 2>/dev/null || echo n/a)
-	if [ $rc -ne 0 ] || [ "$peak_obs" = n/a ]; then
-		echo "live_refbits.sh: the calibration run (vmsandbox without --frames) failed with status $rc: $(head -n 3 "$work/calib.err")" >&2
-		exit 1
-	fi
+	peak_obs=$(vms_peak_resident live_refbits.sh "$work/calib.json" \
+		"$vms" $c --report "$work/calib.json" --quiet -- "$PYTHON" "$work_py" "$scale") || exit 1
 	frames=$(calc "$peak_obs" '*' "$(calc "$pct" / 100 %.6f)" %.0f)
 fi
 
@@ -198,8 +179,6 @@ fi
 # 12 soft unmaps  13 soft-fault time  14 tlb accesses  15 tlb misses (L1)
 # 16 tlb walks  17 misses_per_s  18 misses_per_minstr  19 trace lines (lackey)
 failed=0
-ref_out=
-ref_mode=
 run_mode() {
 	local mode=$1 rep=$2 out r v lines=n/a
 	out=$work/$mode.$rep.out
@@ -233,13 +212,7 @@ run_mode() {
 		failed=1
 		return
 	fi
-	if [ -z "$ref_out" ]; then
-		ref_out=$out
-		ref_mode=$mode
-	elif ! cmp -s "$out" "$ref_out"; then
-		echo "live_refbits.sh: $mode run $rep printed something else than the $ref_mode run:" >&2
-		echo "  command: ${cmd[$mode]}" >&2
-		diff "$ref_out" "$out" | head -n 5 >&2
+	if ! same_output live_refbits.sh "$mode" "$rep" "$out" "${cmd[$mode]}"; then
 		failed=1
 		return
 	fi
@@ -259,10 +232,6 @@ run_mode() {
 	echo "$wall $cpu $(calc "$maxrss_kb" / 1024 %.0f) ${v[*]} $lines" >>"$work/$mode.tsv"
 }
 
-cols=()
-for m in "${all_modes[@]}"; do
-	[ -n "${want[$m]:-}" ] && cols+=("$m")
-done
 lk=
 [ -n "${want[lackey]:-}" ] && [ "$lackey_reps" != "$reps" ] && lk=" (lackey $lackey_reps)"
 echo "== live_refbits: reference bits and the live TLB model against lackey; $reps runs each$lk, interleaved"
@@ -285,76 +254,41 @@ for rep in $(seq 1 "$reps"); do
 	done
 done
 
-# big: counts of 10^5 and more as integers (median and minimum print %.6g).
-big() {
-	awk '{ if ($1 ~ /^[0-9.e+-]+$/ && ($1 >= 1e5 || $1 <= -1e5)) printf "%.0f\n", $1; else print $1 }'
-}
-# col MODE N [median|minimum|maximum]
-col() {
-	if [ -f "$work/$1.tsv" ]; then
-		awk -v n="$2" '{ print $n }' "$work/$1.tsv" | "${3:-median}" | big
-	else
-		echo n/a
-	fi
-}
-line() {
-	local label=$1 n=$2 how=${3:-median} m vals=()
-	for m in "${cols[@]}"; do
-		vals+=("$(col "$m" "$n" "$how")")
-	done
-	row "$label" "${vals[@]}"
-}
-# ratio_line LABEL N HOW NUM DEN: the ratio of column N's HOW (median or
-# minimum) of mode NUM to mode DEN, per column; "." stands for the column's
-# own mode (". native": this / native; "lackey .": lackey / this).
-ratio_line() {
-	local label=$1 n=$2 how=$3 num=$4 den=$5 m a b vals=()
-	for m in "${cols[@]}"; do
-		a=$num; [ "$a" = . ] && a=$m
-		b=$den; [ "$b" = . ] && b=$m
-		if [ "$a" = "$b" ]; then
-			vals+=("")
-		else
-			vals+=("$(calc "$(col "$a" "$n" "$how")" / "$(col "$b" "$n" "$how")" %.4g | big)")
-		fi
-	done
-	row "$label" "${vals[@]}"
-}
 echo
 row "" "${cols[@]}"
-line "wall time, s (median)" 1
-line "wall time, s (min)" 1 minimum
-line "wall time, s (max)" 1 maximum
-[ -n "${want[native]:-}" ] && ratio_line "  / native (median)" 1 median . native
-[ -n "${want[native]:-}" ] && ratio_line "  / native (min)" 1 minimum . native
-[ -n "${want[lackey]:-}" ] && ratio_line "lackey / this, wall (median)" 1 median lackey .
-[ -n "${want[lackey]:-}" ] && ratio_line "lackey / this, wall (min)" 1 minimum lackey .
-line "CPU time, s (user+sys, all procs)" 2
-line "max RSS, MiB" 3
-line "faults (report)" 4
-line "  swap-in" 5
-line "evictions" 6
-line "time in fault handling, s" 7
-line "soft faults" 8
-line "  reference" 9
-line "  tlb" 10
-line "  wss" 11
-line "soft unmaps" 12
-line "time in soft faults, s" 13
-line "TLB accesses (report)" 14
-line "TLB L1 misses" 15
-line "  min" 15 minimum
-line "  max" 15 maximum
-line "TLB walks" 16
-line "TLB L1 misses per s" 17
-line "TLB L1 misses per M instructions" 18
-[ "$lackey_count" = 1 ] && line "trace lines (lackey)" 19
+mode_line "wall time, s (median)" 1
+mode_line "wall time, s (min)" 1 minimum
+mode_line "wall time, s (max)" 1 maximum
+[ -n "${want[native]:-}" ] && mode_ratio_line "  / native (median)" 1 median . native
+[ -n "${want[native]:-}" ] && mode_ratio_line "  / native (min)" 1 minimum . native
+[ -n "${want[lackey]:-}" ] && mode_ratio_line "lackey / this, wall (median)" 1 median lackey .
+[ -n "${want[lackey]:-}" ] && mode_ratio_line "lackey / this, wall (min)" 1 minimum lackey .
+mode_line "CPU time, s (user+sys, all procs)" 2
+mode_line "max RSS, MiB" 3
+mode_line "faults (report)" 4
+mode_line "  swap-in" 5
+mode_line "evictions" 6
+mode_line "time in fault handling, s" 7
+mode_line "soft faults" 8
+mode_line "  reference" 9
+mode_line "  tlb" 10
+mode_line "  wss" 11
+mode_line "soft unmaps" 12
+mode_line "time in soft faults, s" 13
+mode_line "TLB accesses (report)" 14
+mode_line "TLB L1 misses" 15
+mode_line "  min" 15 minimum
+mode_line "  max" 15 maximum
+mode_line "TLB walks" 16
+mode_line "TLB L1 misses per s" 17
+mode_line "TLB L1 misses per M instructions" 18
+[ "$lackey_count" = 1 ] && mode_line "trace lines (lackey)" 19
 echo
 if [ -n "${want[lackey]:-}" ] && [ -n "${want[tlb]:-}" ]; then
-	l=$(col lackey 1)
-	t=$(col tlb 1)
+	l=$(mode_col lackey 1)
+	t=$(mode_col tlb 1)
 	echo "lackey / tlb ($geom, --frames $frames), median wall: $(calc "$l" / "$t" %.3g) (goal >= 10)"
-	t=$(col tlb-obs 1)
+	t=$(mode_col tlb-obs 1)
 	[ -n "${want[tlb-obs]:-}" ] && echo "lackey / tlb-obs ($geom, no --frames), median wall: $(calc "$l" / "$t" %.3g)"
 fi
 for m in ref-off ref-on tlb tlb-obs; do

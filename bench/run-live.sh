@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the live benchmarks: real programs natively, under the kernel's memory
 # limit (cgroup + zram swap; needs root) and under vmsandbox; live_refbits.sh
-# also under valgrind's lackey (apt-get install -y valgrind).
+# and live_profile.sh also under valgrind (apt-get install -y valgrind).
 #   bench/run-live.sh [BUILD_DIR] [REPS]
 # The vmsandbox columns print n/a while the live pager is not usable.
 set -u
@@ -16,4 +16,6 @@ echo
 "$here/live_fork.sh" -b "$B" -r "$R" || status=1
 echo
 "$here/live_refbits.sh" -b "$B" -r "$R" || status=1
+echo
+"$here/live_profile.sh" -b "$B" -r "$R" || status=1
 exit $status
