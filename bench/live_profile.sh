@@ -352,7 +352,7 @@ mode_line "profile references" 12
 mode_line "analysis (mrc.analysis_s), s" 13
 mode_line "outside the program, s" 14
 mode_line "program (report time.wall_s), s" 15
-mode_line "instructions (cachegrind I refs)" 16
+[ -n "${want[cachegrind-nosim]:-}${want[cachegrind-sim]:-}" ] && mode_line "instructions (cachegrind I refs)" 16
 [ -n "${want[profile-html]:-}" ] && mode_line "HTML file, bytes" 17
 echo
 if [ -n "${want[profile]:-}" ]; then
