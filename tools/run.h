@@ -20,6 +20,8 @@ int vms_run_report_json_file(const struct vms_pager *pg, const struct vms_run_op
 /* --html: the report rendered as the HTML page; 0 or -errno, with why. */
 int vms_run_report_html(const struct vms_pager *pg, const struct vms_run_options *opts,
 			const char *path, char *why, size_t whylen);
+/* n with thousands separated by commas, as the summary prints counts. */
+const char *vms_report_grouped(uint64_t n, char *buf, size_t len);
 /* The program's wait status as a shell's $?: the exit code, or 128+signal. */
 int vms_run_exit_status(int wait_status);
 

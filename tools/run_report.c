@@ -5,6 +5,7 @@
  * processes still alive at the end are reported with the ended ones.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,21 @@ static const char *outcome(const struct vms_pager *pg)
 	if (WIFSIGNALED(pg->child_status))
 		return "signaled";
 	return "exited";
+}
+
+const char *vms_report_grouped(uint64_t n, char *buf, size_t len)
+{
+	char digits[24];
+	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n);
+	size_t k = 0;
+
+	for (int i = 0; i < nd && k + 2 < len; i++) {
+		if (i && (nd - i) % 3 == 0)
+			buf[k++] = ',';
+		buf[k++] = digits[i];
+	}
+	buf[k] = 0;
+	return buf;
 }
 
 static double mib(uint64_t pages)

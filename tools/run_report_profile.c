@@ -190,22 +190,6 @@ void vms_report_profile_json(struct vms_json *j, const struct vms_pager *pg,
 	vms_json_end_object(j);
 }
 
-/* n with thousands separated by commas. */
-static const char *grouped(uint64_t n, char *buf, size_t len)
-{
-	char digits[24];
-	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n);
-	size_t k = 0;
-
-	for (int i = 0; i < nd && k + 2 < len; i++) {
-		if (i && (nd - i) % 3 == 0)
-			buf[k++] = ',';
-		buf[k++] = digits[i];
-	}
-	buf[k] = 0;
-	return buf;
-}
-
 void vms_report_profile_summary(FILE *out, const struct vms_pager *pg,
 				const struct vms_locality *loc)
 {
@@ -219,20 +203,20 @@ void vms_report_profile_summary(FILE *out, const struct vms_pager *pg,
 		return;
 	}
 	fprintf(out, "  miss-ratio:      %s references seen (window of %u pages), %s pages, "
-		"%s cold misses\n", grouped(loc->references, a, sizeof(a)),
-		pg->park_window ? pg->window.cap : 0, grouped(loc->distinct_pages, b, sizeof(b)),
-		grouped(loc->cold_misses, c, sizeof(c)));
+		"%s cold misses\n", vms_report_grouped(loc->references, a, sizeof(a)),
+		pg->park_window ? pg->window.cap : 0, vms_report_grouped(loc->distinct_pages, b, sizeof(b)),
+		vms_report_grouped(loc->cold_misses, c, sizeof(c)));
 	if (loc->has_knee)
 		fprintf(out, "  knee:            %s frames (%.1f MiB): LRU %s faults there, %s at "
-			"%" PRIu64 " frames\n", grouped(loc->knee_frames, a, sizeof(a)),
-			mib(loc->knee_frames), grouped(loc->knee_faults, b, sizeof(b)),
-			grouped(loc->knee_prev_faults, c, sizeof(c)), loc->knee_prev_frames);
+			"%" PRIu64 " frames\n", vms_report_grouped(loc->knee_frames, a, sizeof(a)),
+			mib(loc->knee_frames), vms_report_grouped(loc->knee_faults, b, sizeof(b)),
+			vms_report_grouped(loc->knee_prev_faults, c, sizeof(c)), loc->knee_prev_frames);
 	else
 		fputs("  knee:            none (every page is used once: only cold misses)\n", out);
 	if (loc->budget_frames && loc->has_knee)
 		fprintf(out, "  budget:          %s frames is %s the knee: LRU would take %s faults "
-			"(%.1fx the cold misses)\n", grouped(loc->budget_frames, a, sizeof(a)),
+			"(%.1fx the cold misses)\n", vms_report_grouped(loc->budget_frames, a, sizeof(a)),
 			loc->budget_frames >= loc->knee_frames ? "above" : "below",
-			grouped(loc->faults_at_budget, d, sizeof(d)),
+			vms_report_grouped(loc->faults_at_budget, d, sizeof(d)),
 			loc->cold_misses ? (double)loc->faults_at_budget / (double)loc->cold_misses : 0);
 }

@@ -23,22 +23,6 @@ static double per_s(uint64_t n, uint64_t ns)
 	return ns ? (double)n * 1e9 / (double)ns : 0;
 }
 
-/* n with thousands separated by commas, as the summary prints counts. */
-static const char *grouped(uint64_t n, char *buf, size_t len)
-{
-	char digits[24];
-	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n);
-	size_t k = 0;
-
-	for (int i = 0; i < nd && k + 2 < len; i++) {
-		if (i && (nd - i) % 3 == 0)
-			buf[k++] = ',';
-		buf[k++] = digits[i];
-	}
-	buf[k] = 0;
-	return buf;
-}
-
 /* The figures the verdict quotes: over the windows that thrashed when the
  * run did, else over the whole run. */
 static const struct vms_thrash_totals *quoted(const struct vms_thrash_verdict *v)
@@ -65,14 +49,14 @@ void vms_report_thrash_summary(FILE *out, const struct vms_pager *pg,
 		fputs("not thrashing: ", out);
 	fprintf(out, "%.0f%% of wall time waiting on faults, %s swap-ins/s, %.0f%% of faults "
 		"refaults", 100 * fraction(q->stall_ns, q->dur_ns),
-		grouped((uint64_t)(per_s(q->swap_ins, q->dur_ns) + 0.5), a, sizeof(a)),
+		vms_report_grouped((uint64_t)(per_s(q->swap_ins, q->dur_ns) + 0.5), a, sizeof(a)),
 		100 * fraction(q->refaults, q->faults));
 	if (q->wss_pages && q->wss_beyond)
 		fprintf(out, ", working set more than %s pages (%s frames)",
-			grouped(q->wss_pages - 1, a, sizeof(a)), grouped(opts->frames, b, sizeof(b)));
+			vms_report_grouped(q->wss_pages - 1, a, sizeof(a)), vms_report_grouped(opts->frames, b, sizeof(b)));
 	else if (q->wss_pages && opts->frames)
-		fprintf(out, ", working set ~%s pages %s %s frames", grouped(q->wss_pages, a, sizeof(a)),
-			q->wss_pages > opts->frames ? ">" : "<=", grouped(opts->frames, b, sizeof(b)));
+		fprintf(out, ", working set ~%s pages %s %s frames", vms_report_grouped(q->wss_pages, a, sizeof(a)),
+			q->wss_pages > opts->frames ? ">" : "<=", vms_report_grouped(opts->frames, b, sizeof(b)));
 	else if (!opts->frames)
 		fputs(" (no budget: nothing is evicted)", out);
 	fputc('\n', out);
