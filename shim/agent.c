@@ -175,8 +175,19 @@ static long wake(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 	return 0;
 }
 
+/* $VMSANDBOX_TEST_AGENT_DELAY_US (shim.c): a slow agent, for tests. */
+static void test_delay(const struct vms_agent_ctx *ctx)
+{
+	struct timespec ts = { ctx->delay_ns / 1000000000L, ctx->delay_ns % 1000000000L };
+
+	if (ctx->delay_ns)
+		sys3(SYS_nanosleep, (long)&ts, 0, 0);
+}
+
 static long execute(struct vms_agent_ctx *ctx, const struct vms_agent_req *q)
 {
+	if (q->op == VMS_AGENT_DROP || q->op == VMS_AGENT_PARK)
+		test_delay(ctx);
 	switch (q->op) {
 	case VMS_AGENT_DROP:
 		return drop(ctx, q);

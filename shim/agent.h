@@ -13,6 +13,7 @@ struct vms_agent_ctx {
 	uint64_t stash;           /* VMS_STASH_PAGES pages, registered with stash_uffd */
 	uint64_t park;            /* the park area (channel.h), registered with stash_uffd; 0 if none */
 	uint64_t park_pages;
+	long delay_ns;            /* $VMSANDBOX_TEST_AGENT_DELAY_US (shim.c), 0 */
 	int state;                /* futex: 0 while waiting for the welcome, then 1 */
 	int status;               /* the welcome's status, or -errno of the handshake */
 	struct vms_hello hello;   /* prepared by the constructor, sent by the agent */

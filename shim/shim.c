@@ -126,6 +126,24 @@ static int open_stash_uffd(void *stash, void *park, uint64_t park_pages)
 static void *shim_park;
 static uint64_t shim_park_pages;
 
+/*
+ * Fault injection for tests: $VMSANDBOX_TEST_AGENT_DELAY_US (at most one
+ * second) makes the agent sleep that long before each drop and soft unmap,
+ * as an agent thread starved of CPU on a loaded machine would.  What must
+ * not depend on the agent's speed (the program's output, and with
+ * --deterministic its trace) is then tested where races are wide open
+ * (tests/integration/test_determinism.sh, case slow_agent).
+ */
+static long shim_agent_delay_ns;
+
+static void read_test_knobs(void)
+{
+	const char *v = getenv("VMSANDBOX_TEST_AGENT_DELAY_US");
+	unsigned long us = v ? strtoul(v, NULL, 10) : 0;
+
+	shim_agent_delay_ns = us <= 1000000 ? (long)us * 1000 : 0;
+}
+
 /* The park area: $VMSANDBOX_PARK_PAGES pages of address space, no memory
  * until pages are parked there. */
 static void map_park_area(void)
@@ -172,6 +190,7 @@ static void start_agent(const char *name, int uffd, uint64_t features, void *sta
 	ctx->stash = (uintptr_t)stash;
 	ctx->park = (uintptr_t)shim_park;
 	ctx->park_pages = shim_park ? shim_park_pages : 0;
+	ctx->delay_ns = shim_agent_delay_ns;
 	ctx->hello.park_addr = ctx->park;
 	ctx->hello.park_pages = ctx->park_pages;
 	ctx->hello.magic = VMS_CHANNEL_MAGIC;
@@ -238,6 +257,7 @@ __attribute__((constructor)) static void vms_shim_init(void)
 	if (stash == MAP_FAILED)
 		die("cannot map the stash", errno);
 	map_park_area();
+	read_test_knobs();
 	uffd = open_uffd(VMS_UFFD_FEATURES_WANTED, VMS_UFFD_FEATURES_REQUIRED, &features,
 			 "userfaultfd");
 	/* Kept for fork children, in the library's own data: the program

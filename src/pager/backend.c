@@ -150,6 +150,7 @@ void vms_drop_flush(struct vms_pager *pg, struct vms_proc *p)
 	memcpy(q.addr, b->addr, b->nr * sizeof(uint64_t));
 	if (send(p->sock, &q, VMS_AGENT_REQ_BYTES(q.nr), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		free(b);
+		p->next_seq--;   /* not sent: no reply will carry it (hold.c) */
 		if (errno == EPIPE || errno == ECONNRESET) {
 			p->gone = true;   /* the process is exiting or exec'ing */
 			return;

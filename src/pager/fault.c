@@ -83,7 +83,8 @@ bool vms_fill_pending(struct vms_proc *p, vms_vpn_t vpn)
 	return find_fill(p, vpn) != NULL;
 }
 
-static int defer_fill(struct vms_proc *p, vms_vpn_t vpn, const void *data, bool wp)
+static int defer_fill(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, const void *data,
+		      bool wp)
 {
 	struct vms_pending_fill *f = malloc(sizeof(*f));
 
@@ -91,6 +92,7 @@ static int defer_fill(struct vms_proc *p, vms_vpn_t vpn, const void *data, bool 
 		return -ENOMEM;
 	f->vpn = vpn;
 	f->wp = wp;
+	f->agent_work = vms_hold_fault_has_work(pg, p);
 	f->zero = data == NULL;
 	if (data)
 		memcpy(f->data, data, VMS_PAGE);
@@ -140,7 +142,7 @@ static int fill_failed(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, 
 	switch (vms_pager_classify(pg, err)) {
 	case VMS_UFFD_RETRY:
 		pg->st.fault_retries++;
-		return defer_fill(p, vpn, data, wp);
+		return defer_fill(pg, p, vpn, data, wp);
 	case VMS_UFFD_EXISTS:
 		/* Present already: nothing to put there. */
 		vms_hold_wake(pg, p, page_addr(vpn), VMS_PAGE);
@@ -662,9 +664,18 @@ void vms_fault_retry(struct vms_pager *pg, struct vms_proc *p)
 		int err = 0;
 
 		if (pte && vms_pte_state(pte) == VMS_PTE_RESIDENT) {
-			done = fill_range(pg, p, f->vpn, f->vpn + 1, f->zero ? NULL : f->data, true,
-					  f->wp, &err);
-			if (done == 0 && vms_pager_classify(pg, err) == VMS_UFFD_RETRY) {
+			const void *data = f->zero ? NULL : f->data;
+			bool again;
+
+			vms_hold_fault_resume(pg, p, f->agent_work);
+			done = fill_range(pg, p, f->vpn, f->vpn + 1, data, true, f->wp, &err);
+			again = done == 0 && vms_pager_classify(pg, err) == VMS_UFFD_RETRY;
+			/* Refused otherwise: as the fault would have handled it
+			 * (the page there already, or unmapped under us). */
+			if (done == 0 && err && !again)
+				fill_failed(pg, p, f->vpn, data, f->wp, err);
+			vms_hold_fault_begin(pg, NULL);
+			if (again) {
 				pp = &f->next;
 				continue;
 			}

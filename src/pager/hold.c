@@ -55,6 +55,24 @@ void vms_hold_fault_begin(struct vms_pager *pg, struct vms_proc *p)
 	pg->fault_agent_work = false;
 }
 
+bool vms_hold_fault_has_work(const struct vms_pager *pg, const struct vms_proc *p)
+{
+	return p == pg->fault_proc && pg->fault_agent_work;
+}
+
+/* A fill the kernel refused with EAGAIN (an mm change in progress: often
+ * the agent's own drop) is done later, outside its fault.  Filled then
+ * with a plain wake, its thread ran on before the agent had done the
+ * fault's drops and soft unmaps: perl's --deterministic traces differed
+ * by two references swapped, a page touched before its drop and seen only
+ * after it (CI, loaded machine).  So the deferred fill holds as its fault
+ * would have. */
+void vms_hold_fault_resume(struct vms_pager *pg, struct vms_proc *p, bool agent_work)
+{
+	pg->fault_proc = p;
+	pg->fault_agent_work = agent_work;
+}
+
 void vms_hold_note_work(struct vms_pager *pg, struct vms_proc *p, bool drop)
 {
 	if (p == pg->fault_proc && (!drop || pg->cfg.deterministic))
@@ -64,7 +82,7 @@ void vms_hold_note_work(struct vms_pager *pg, struct vms_proc *p, bool drop)
 /* Work for p's agent not sent yet that a held thread waits for. */
 static bool unsent_work(const struct vms_pager *pg, const struct vms_proc *p)
 {
-	return p->park_next.nr || (pg->cfg.deterministic && p->drop_next.nr);
+	return p->nr_park_next || (pg->cfg.deterministic && p->drop_next.nr);
 }
 
 /* Requests to p's agent not answered yet that a held thread may wait for. */

@@ -329,6 +329,7 @@ again:
 	vms_wss_maybe_sample(pg, now);
 	for (struct vms_proc *p = pg->procs; p && !pg->fatal; p = p->next) {
 		if (!p->gone) {
+			vms_agent_send_queued(pg, p);
 			vms_drop_maybe_flush(pg, p, now);
 			/* Soft unmaps go at once: until the agent has moved a
 			 * page, its touches are not seen. */

@@ -119,6 +119,7 @@ struct vms_pending_fill {
 	uint64_t vpn;
 	bool wp;                      /* map write-protected (clean, swap cache) */
 	bool zero;
+	bool agent_work;              /* its fault gave the agent work: hold.c */
 	uint8_t data[VMS_PAGE];
 };
 
@@ -129,7 +130,7 @@ enum vms_call_purpose {
 
 struct vms_pending_call {
 	struct vms_pending_call *next;
-	uint32_t seq;
+	uint32_t seq;                 /* 0 while not sent (the agent's socket was full) */
 	uint32_t op;                  /* VMS_AGENT_* */
 	enum vms_call_purpose purpose;
 	uint64_t notif_id;
@@ -224,7 +225,12 @@ struct vms_proc {
 	uint64_t stash_addr;          /* the agent's stash (VMS_STASH_PAGES pages) */
 	uint64_t park_addr;           /* the agent's park area (slot f at + f pages), 0 if none */
 	uint64_t park_pages;
-	struct vms_park_batch park_next;     /* soft unmaps and slot clears to send */
+	/* Soft unmaps and slot clears to send, in order; sent VMS_AGENT_MAX_PARK
+	 * at a time, as many as the agent's socket takes (never dropped for
+	 * want of room: a soft unmap skipped is a reference bit left set, at
+	 * random). */
+	struct vms_park_entry *park_next;
+	uint32_t nr_park_next, cap_park_next;
 	struct vms_park_batch *parks_sent;   /* waiting for the agent's reply */
 	uint32_t nr_parks_sent;
 	uint64_t nr_parked;           /* frames of this process in state != NONE */
@@ -509,6 +515,10 @@ void vms_wss_finish(struct vms_pager *pg, uint64_t now_ns);
 /* hold.c: faulting threads asleep until the agent has done their work */
 /* The fault being served starts (p) or ends (NULL). */
 void vms_hold_fault_begin(struct vms_pager *pg, struct vms_proc *p);
+/* Whether the fault being served gave p's agent work; and the fill of such
+ * a fault deferred and done later (vms_fault_retry) as if it were served. */
+bool vms_hold_fault_has_work(const struct vms_pager *pg, const struct vms_proc *p);
+void vms_hold_fault_resume(struct vms_pager *pg, struct vms_proc *p, bool agent_work);
 /* Work was queued for p's agent: a soft unmap, or a drop (waited for with
  * --deterministic only). */
 void vms_hold_note_work(struct vms_pager *pg, struct vms_proc *p, bool drop);
@@ -534,9 +544,13 @@ void vms_trace_note(struct vms_pager *pg, const struct vms_trace_event *ev);
 /* syscall.c */
 void vms_syscall_notify(struct vms_pager *pg);
 void vms_agent_read(struct vms_pager *pg, struct vms_proc *p);
-/* Sends a request to p's agent and remembers it; 0 or -errno (no agent). */
+/* Sends a request to p's agent (or queues it while the agent's socket is
+ * full) and remembers it; 0 or -errno (no agent). */
 int vms_agent_call(struct vms_pager *pg, struct vms_proc *p, uint32_t op, const uint64_t *args,
-		   enum vms_call_purpose purpose, uint64_t tag, uint32_t *ret_seq);
+		   enum vms_call_purpose purpose, uint64_t tag);
+/* Sends the requests queued by vms_agent_call, oldest first, as far as the
+ * socket takes them. */
+void vms_agent_send_queued(struct vms_pager *pg, struct vms_proc *p);
 
 
 #endif

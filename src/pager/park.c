@@ -146,16 +146,20 @@ static void reset(struct vms_pager *pg, struct vms_park_rec *rec)
 	rec->gen++;
 }
 
-/* Appends an entry to p's unsent request; false if it cannot be sent. */
-static bool queue_entry(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f, uint32_t gen,
-			bool clear)
+/* Appends an entry to p's unsent requests; false only without memory. */
+static bool queue_entry(struct vms_proc *p, vms_frame_t f, uint32_t gen, bool clear)
 {
-	if (p->park_next.nr == VMS_AGENT_MAX_PARK)
-		vms_park_flush(pg, p);
-	if (p->park_next.nr == VMS_AGENT_MAX_PARK)
-		return false;
-	p->park_next.e[p->park_next.nr++] = (struct vms_park_entry){ .frame = f, .gen = gen,
-								      .clear = clear };
+	if (p->nr_park_next == p->cap_park_next) {
+		uint32_t cap = p->cap_park_next ? p->cap_park_next * 2 : VMS_AGENT_MAX_PARK;
+		struct vms_park_entry *e = realloc(p->park_next, cap * sizeof(*e));
+
+		if (!e)
+			return false;
+		p->park_next = e;
+		p->cap_park_next = cap;
+	}
+	p->park_next[p->nr_park_next++] = (struct vms_park_entry){ .frame = f, .gen = gen,
+								    .clear = clear };
 	return true;
 }
 
@@ -163,18 +167,18 @@ static bool queue_entry(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f,
  * slot still full when a page is parked there is emptied by the agent). */
 static void queue_clear(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f)
 {
+	(void)pg;
 	if (can_send(p))
-		queue_entry(pg, p, f, 0, true);
+		queue_entry(p, f, 0, true);
 }
 
 static void unqueue(struct vms_proc *p, vms_frame_t f)
 {
-	struct vms_park_batch *b = &p->park_next;
-
-	for (uint32_t i = 0; i < b->nr; i++)
-		if (!b->e[i].clear && b->e[i].frame == f) {
-			memmove(&b->e[i], &b->e[i + 1], (b->nr - i - 1) * sizeof(b->e[0]));
-			b->nr--;
+	for (uint32_t i = 0; i < p->nr_park_next; i++)
+		if (!p->park_next[i].clear && p->park_next[i].frame == f) {
+			memmove(&p->park_next[i], &p->park_next[i + 1],
+				(p->nr_park_next - i - 1) * sizeof(p->park_next[0]));
+			p->nr_park_next--;
 			return;
 		}
 }
@@ -200,7 +204,7 @@ void vms_park_page(struct vms_pager *pg, vms_frame_t f, enum vms_park_reason why
 		pg->st.soft_unmaps_skipped++;
 		return;
 	}
-	if (!queue_entry(pg, p, f, rec->gen, false)) {
+	if (!queue_entry(p, f, rec->gen, false)) {
 		pg->st.soft_unmaps_skipped++;
 		return;
 	}
@@ -211,23 +215,22 @@ void vms_park_page(struct vms_pager *pg, vms_frame_t f, enum vms_park_reason why
 	vms_hold_note_work(pg, p, false);
 }
 
-void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
+/* Sends the first entries of p's queue (up to VMS_AGENT_MAX_PARK) as one
+ * request.  Returns how many entries it took off the queue, 0 if the agent
+ * cannot take it now (the entries wait), or -1 if it cannot be sent. */
+static int send_parks(struct vms_pager *pg, struct vms_proc *p)
 {
 	const struct vms_frame_table *ft = vms_mm_frames(pg->mm);
 	struct vms_agent_req q = { .op = VMS_AGENT_PARK };
-	struct vms_park_batch *b;
-	uint32_t n = 0;
+	struct vms_park_batch *b = malloc(sizeof(*b));
+	uint32_t n = 0, used = 0;
 
-	if (!p->park_next.nr || !can_send(p))
-		return;
-	b = malloc(sizeof(*b));
 	if (!b) {
 		vms_pager_fatal(pg, -ENOMEM, "out of memory");
-		return;
+		return -1;
 	}
-	b->nr = 0;
-	for (uint32_t i = 0; i < p->park_next.nr; i++) {
-		struct vms_park_entry e = p->park_next.e[i];
+	for (; used < p->nr_park_next && n < VMS_AGENT_MAX_PARK; used++) {
+		struct vms_park_entry e = p->park_next[used];
 		const struct vms_park_rec *rec = &pg->park[e.frame];
 
 		if (!e.clear) {
@@ -244,19 +247,21 @@ void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
 		/* Every soft unmap was cancelled since (its page evicted or
 		 * freed): nothing to wait for. */
 		free(b);
-		p->park_next.nr = 0;
-		return;
+		return (int)used;
 	}
 	q.seq = ++p->next_seq;
 	q.nr = 2 * n;
 	if (send(p->sock, &q, VMS_AGENT_REQ_BYTES(q.nr), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		free(b);
+		p->next_seq--;
+		if (errno == EAGAIN || errno == ENOBUFS)
+			return 0;   /* the agent is behind: the entries wait */
 		if (errno == EPIPE || errno == ECONNRESET)
 			p->gone = true;
-		else if (errno != EAGAIN && errno != ENOBUFS)
+		else
 			vms_pager_fatal(pg, -errno, "cannot ask process %d (%s) to soft-unmap pages",
 					(int)p->pid, p->comm);
-		return;   /* EAGAIN: the agent is behind, the request waits */
+		return -1;
 	}
 	for (uint32_t i = 0; i < n; i++)
 		if (!b->e[i].clear)
@@ -265,8 +270,21 @@ void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
 	b->next = p->parks_sent;
 	p->parks_sent = b;
 	p->nr_parks_sent++;
-	p->park_next.nr = 0;
 	pg->st.agent_calls++;
+	return (int)used;
+}
+
+void vms_park_flush(struct vms_pager *pg, struct vms_proc *p)
+{
+	while (p->nr_park_next && can_send(p)) {
+		int r = send_parks(pg, p);
+
+		if (r <= 0)
+			break;
+		memmove(p->park_next, p->park_next + r,
+			(p->nr_park_next - (uint32_t)r) * sizeof(p->park_next[0]));
+		p->nr_park_next -= (uint32_t)r;
+	}
 }
 
 bool vms_park_inflight(const struct vms_proc *p, uint64_t addr)

@@ -453,6 +453,7 @@ void vms_proc_destroy(struct vms_pager *pg, struct vms_proc *p)
 	}
 	vms_fork_forget(p);
 	free(p->holds);
+	free(p->park_next);
 	free(p->drop_writers);
 	free(p->trace_tids);
 	free(p->backlog);

@@ -35,40 +35,74 @@
 
 #define PAGE_UP(x) (((x) + VMS_PAGE - 1) & ~(uint64_t)(VMS_PAGE - 1))
 
-int vms_agent_call(struct vms_pager *pg, struct vms_proc *p, uint32_t op, const uint64_t *args,
-		   enum vms_call_purpose purpose, uint64_t tag, uint32_t *ret_seq)
+/* Sends call c; 0, -EAGAIN if the socket is full (c stays unsent), or
+ * -errno (the agent is gone). */
+static int send_call(struct vms_pager *pg, struct vms_proc *p, struct vms_pending_call *c)
 {
-	struct vms_agent_req q = { .op = op };
+	struct vms_agent_req q = { .op = c->op, .seq = p->next_seq + 1 };
+
+	memcpy(q.args, c->args, sizeof(uint64_t) * (c->op == VMS_AGENT_MMAP ? 6 :
+						    c->op == VMS_AGENT_BRK ? 1 : 3));
+	if (send(p->sock, &q, sizeof(q), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(q)) {
+		int err = -errno;
+
+		if (err == -ENOBUFS)
+			err = -EAGAIN;
+		/* The agent died with its process (exit, exec): its EOF is on
+		 * the way; nothing of this process needs doing any more. */
+		if (err == -EPIPE || err == -ECONNRESET)
+			p->gone = true;
+		return err;
+	}
+	c->seq = ++p->next_seq;
+	pg->st.agent_calls++;
+	return 0;
+}
+
+int vms_agent_call(struct vms_pager *pg, struct vms_proc *p, uint32_t op, const uint64_t *args,
+		   enum vms_call_purpose purpose, uint64_t tag)
+{
 	struct vms_pending_call *c;
+	bool queued = false;
+	int r;
 
 	if (p->sock < 0 || p->gone || !p->as)
 		return -ENOTCONN;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	q.seq = ++p->next_seq;
-	memcpy(q.args, args, sizeof(uint64_t) * (op == VMS_AGENT_MMAP ? 6 : op == VMS_AGENT_BRK ? 1 : 3));
-	if (send(p->sock, &q, sizeof(q), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(q)) {
-		int err = -errno;
-
-		/* The agent died with its process (exit, exec): its EOF is on
-		 * the way; nothing of this process needs doing any more. */
-		if (err == -EPIPE || err == -ECONNRESET)
-			p->gone = true;
-		free(c);
-		return err;
-	}
-	c->seq = q.seq;
 	c->op = op;
 	c->purpose = purpose;
-	memcpy(c->args, q.args, sizeof(c->args));
+	memcpy(c->args, args, sizeof(c->args));
 	c->notif_id = tag;
+	for (const struct vms_pending_call *o = p->calls; o && !queued; o = o->next)
+		queued = o->seq == 0;
+	/* Behind older calls still queued: in order, after them.  A socket
+	 * full (the agent busy with drops and soft unmaps: a Unix socket
+	 * queues net.unix.max_dgram_qlen messages) is no reason to let the
+	 * program's mmap or brk run unmanaged: it waits, stopped. */
+	r = queued ? -EAGAIN : send_call(pg, p, c);
+	if (r < 0 && r != -EAGAIN) {
+		free(c);
+		return r;
+	}
 	c->next = p->calls;
 	p->calls = c;
-	pg->st.agent_calls++;
-	if (ret_seq)
-		*ret_seq = q.seq;
 	return 0;
+}
+
+void vms_agent_send_queued(struct vms_pager *pg, struct vms_proc *p)
+{
+	for (;;) {
+		struct vms_pending_call *oldest = NULL;
+
+		/* The list is newest first: the last unsent is the oldest. */
+		for (struct vms_pending_call *c = p->calls; c; c = c->next)
+			if (c->seq == 0)
+				oldest = c;
+		if (!oldest || p->gone || p->sock < 0 || send_call(pg, p, oldest) < 0)
+			return;
+	}
 }
 
 static struct vms_proc *proc_of_thread(struct vms_pager *pg, pid_t tid)
@@ -158,7 +192,7 @@ void vms_syscall_notify(struct vms_pager *pg)
 		vms_seccomp_continue(pg->seccomp_fd, req.id);
 		return;
 	}
-	if (vms_agent_call(pg, p, op, args, VMS_CALL_SYSCALL, req.id, NULL) < 0) {
+	if (vms_agent_call(pg, p, op, args, VMS_CALL_SYSCALL, req.id) < 0) {
 		vms_seccomp_continue(pg->seccomp_fd, req.id);
 		return;
 	}

@@ -18,6 +18,9 @@
 #                  under 1,700 frames (~20%), clock; PYTHONHASHSEED is
 #                  unset here, so what is tested is --deterministic's own
 #                  setting of it
+#   slow_agent     hotcold as above under 2,000 frames,
+#                  clock, with the agent made slow by the shim's test knob
+#                  $VMSANDBOX_TEST_AGENT_DELAY_US=300 (suite slow)
 #   perl           perl_hash_sort.pl 30000 under 2,000 frames, clock (not in
 #                  the default list: suite slow); PERL_HASH_SEED unset, as
 #                  for python.  This one found that a drop's reply woke
@@ -110,6 +113,14 @@ for c in "${cases[@]}"; do
 		perl -MDigest::MD5 -e 1 2> /dev/null ||
 			vms_skip "perl's Digest::MD5 is missing (Debian: the perl package, not only perl-base)"
 		determ "$c" 2000 clock -- "$(command -v perl)" "$VMS_SRC/perl_hash_sort.pl" 30000 ;;
+	slow_agent)
+		# The agent sleeping 300 us before each drop and soft unmap
+		# (the shim's fault-injection knob): traces must not depend on
+		# its speed.  Found: soft unmaps skipped when the agent's
+		# socket was full (perl's CI failure), and a program's brk run
+		# unmanaged when its agent call could not be sent.
+		VMSANDBOX_TEST_AGENT_DELAY_US=300 determ "$c" 2000 clock -- \
+			"${hotcold[@]}" ;;
 	*) vms_error "unknown case '$c'" ;;
 	esac
 done
