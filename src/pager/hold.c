@@ -60,13 +60,13 @@ bool vms_hold_fault_has_work(const struct vms_pager *pg, const struct vms_proc *
 	return p == pg->fault_proc && pg->fault_agent_work;
 }
 
-/* A fill the kernel refused with EAGAIN (an mm change in progress: often
- * the agent's own drop) is done later, outside its fault.  Filled then
- * with a plain wake, its thread ran on before the agent had done the
- * fault's drops and soft unmaps: perl's --deterministic traces differed
- * by two references swapped, a page touched before its drop and seen only
- * after it (CI, loaded machine).  So the deferred fill holds as its fault
- * would have. */
+/* A fill the kernel refused with EAGAIN (an mm change in progress: the
+ * agent's MADV_DONTNEED of a page MOVE refused, another thread's munmap)
+ * is done later, outside its fault.  Filled then with a plain wake, its
+ * thread could run on before the agent had done the fault's drops and soft
+ * unmaps, touching pages unseen.  So the deferred fill holds as its fault
+ * would have.  (Found by reading, while looking for perl's CI failure,
+ * which had another cause: park.c's full socket.) */
 void vms_hold_fault_resume(struct vms_pager *pg, struct vms_proc *p, bool agent_work)
 {
 	pg->fault_proc = p;
