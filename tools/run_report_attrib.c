@@ -109,6 +109,54 @@ static void counts_json(struct vms_json *j, const struct vms_region_counts *c, b
 		vms_json_kv_u64(j, "adopted", c->adopted);
 }
 
+/* The OS pid of address space as_id, or 0 if no process had it. */
+static pid_t pid_of_as(const struct vms_pager *pg, uint32_t as_id)
+{
+	for (size_t i = 0; i < pg->nr_records; i++)
+		if (pg->records[i].as_id == as_id)
+			return pg->records[i].pid;
+	for (const struct vms_proc *p = pg->procs; p; p = p->next)
+		if (p->as && p->as->id == as_id)
+			return p->pid;
+	return 0;
+}
+
+bool vms_report_region_label(const struct vms_pager *pg, uint32_t as_id, uint64_t start,
+			     uint64_t end, char *buf, size_t len)
+{
+	const struct vms_attrib_result *res = vms_attrib_result(pg);
+	const struct vms_attrib_row *best = NULL;
+	uint64_t best_overlap = 0;
+	unsigned others = 0;
+	pid_t pid = pid_of_as(pg, as_id);
+	char label[384];
+
+	if (!res || !pid)
+		return false;
+	for (size_t i = 0; i < res->nr_rows; i++) {
+		const struct vms_attrib_row *row = &res->rows[i];
+		uint64_t lo = row->r.start > start ? row->r.start : start;
+		uint64_t hi = row->r.end < end ? row->r.end : end;
+
+		if (row->pid != pid || hi <= lo)
+			continue;
+		if (best)
+			others++;
+		if (hi - lo > best_overlap) {
+			best = row;
+			best_overlap = hi - lo;
+		}
+	}
+	if (!best)
+		return false;
+	row_label(pg, &best->r, label, sizeof(label));
+	if (others)
+		snprintf(buf, len, "%s: %s (+%u more)", best->process, label, others);
+	else
+		snprintf(buf, len, "%s: %s", best->process, label);
+	return true;
+}
+
 static void region_json(struct vms_json *j, const struct vms_pager *pg,
 			const struct vms_attrib_row *row)
 {

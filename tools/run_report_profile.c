@@ -123,8 +123,8 @@ static void hex(struct vms_json *j, const char *key, uint64_t v)
 	vms_json_kv_string(j, key, buf);
 }
 
-static void heatmap_json(struct vms_json *j, const struct vms_profile *pr,
-			 const struct vms_locality *loc)
+static void heatmap_json(struct vms_json *j, const struct vms_pager *pg,
+			 const struct vms_profile *pr, const struct vms_locality *loc)
 {
 	vms_json_key(j, "heatmap");
 	vms_json_begin_object(j);
@@ -134,15 +134,19 @@ static void heatmap_json(struct vms_json *j, const struct vms_profile *pr,
 	vms_json_begin_array(j);
 	for (size_t r = 0; r < loc->nr_rows; r++) {
 		const struct vms_heatmap_row *rw = &loc->rows[r];
-		char label[96];
+		uint64_t start = rw->start_vpn * VMS_PAGE, end = (rw->end_vpn + 1) * VMS_PAGE;
+		char label[512];
 
 		vms_json_begin_object(j);
 		vms_json_kv_u64(j, "pid", rw->pid);
 		hex(j, "start", rw->start_vpn * VMS_PAGE);
 		hex(j, "end", (rw->end_vpn + 1) * VMS_PAGE);
 		vms_json_kv_u64(j, "pages", rw->pages);
-		snprintf(label, sizeof(label), "process %u 0x%" PRIx64 "..0x%" PRIx64, rw->pid,
-			 rw->start_vpn * VMS_PAGE, (rw->end_vpn + 1) * VMS_PAGE);
+		/* Named by the region it shows (attribution), else by where
+		 * it is. */
+		if (!vms_report_region_label(pg, rw->pid, start, end, label, sizeof(label)))
+			snprintf(label, sizeof(label), "process %u 0x%" PRIx64 "..0x%" PRIx64,
+				 rw->pid, start, end);
 		vms_json_kv_string(j, "label", label);
 		vms_json_end_object(j);
 	}
@@ -180,7 +184,7 @@ void vms_report_profile_json(struct vms_json *j, const struct vms_pager *pg,
 	vms_report_attrib_json(j, pg);
 	if (loc && !loc->error[0]) {
 		mrc_json(j, pg, loc);
-		heatmap_json(j, pr, loc);
+		heatmap_json(j, pg, pr, loc);
 	} else {
 		vms_json_key(j, "mrc");
 		vms_json_null(j);

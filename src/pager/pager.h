@@ -326,6 +326,7 @@ struct vms_pager_stats {
 struct vms_proc_record {
 	pid_t pid;
 	pid_t ppid;
+	uint32_t as_id;               /* its address space's number (the trace's pid) */
 	char comm[64];
 	char command[256];            /* its command line, arguments joined by spaces */
 	struct vms_as_stats st;

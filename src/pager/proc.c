@@ -378,6 +378,7 @@ static void record(struct vms_pager *pg, const struct vms_proc *p)
 	r = &pg->records[pg->nr_records++];
 	r->pid = p->pid;
 	r->ppid = p->ppid;
+	r->as_id = p->as ? p->as->id : 0;
 	memcpy(r->comm, p->comm, sizeof(r->comm));
 	memcpy(r->command, p->command, sizeof(r->command));
 	r->st = p->as->stats;

@@ -148,6 +148,13 @@ def main():
                 func, spec = args[i:i + 2]
                 i += 2
             top = regions[0] if regions else {}
+            # The heatmap's bands are named by the region they show: the
+            # region with the most faults has referenced pages, so a band.
+            heat = (prof.get("heatmap") or {}).get("rows") or []
+            want = "%s: %s" % (top.get("process"), top.get("label"))
+            if top and not any(r.get("label", "").startswith(want) for r in heat):
+                fails.append("no heatmap row is labelled %r (first: %r)" % (
+                    want, heat[0].get("label") if heat else None))
             if top.get("kind") != kind:
                 fails.append("top region is %s (%s), not of kind %s" % (
                     top.get("label"), top.get("kind"), kind))
