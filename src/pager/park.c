@@ -165,9 +165,8 @@ static bool queue_entry(struct vms_proc *p, vms_frame_t f, uint32_t gen, bool cl
 
 /* The slot of frame f in p holds a stale copy: empty it (memory only: a
  * slot still full when a page is parked there is emptied by the agent). */
-static void queue_clear(struct vms_pager *pg, struct vms_proc *p, vms_frame_t f)
+static void queue_clear(struct vms_proc *p, vms_frame_t f)
 {
-	(void)pg;
 	if (can_send(p))
 		queue_entry(p, f, 0, true);
 }
@@ -324,7 +323,7 @@ bool vms_park_done(struct vms_pager *pg, struct vms_proc *p, uint32_t seq, int64
 				/* Moved after the page was taken back or
 				 * evicted: the copy in the slot is stale, and no
 				 * newer park of this frame uses the slot. */
-				queue_clear(pg, p, e->frame);
+				queue_clear(p, e->frame);
 			}
 		}
 		free(b);
@@ -354,7 +353,7 @@ int vms_park_claim(struct vms_pager *pg, struct vms_proc *p, vms_vpn_t vpn, vms_
 	}
 	*ret_reason = (enum vms_park_reason)rec->reason;
 	reset(pg, rec);
-	queue_clear(pg, p, f);
+	queue_clear(p, f);
 	return 1;
 }
 
@@ -414,7 +413,7 @@ void vms_park_frame_freed(void *ctx, vms_frame_t f)
 	if (p && rec->state == VMS_PARK_QUEUED)
 		unqueue(p, f);
 	else if (p && rec->state == VMS_PARK_PARKED)
-		queue_clear(pg, p, f);
+		queue_clear(p, f);
 	/* SENT: the reply finds another generation and empties the slot. */
 	reset(pg, rec);
 }
@@ -527,7 +526,7 @@ bool vms_park_unpark_all(struct vms_pager *pg, struct vms_proc *p)
 			return true;
 		}
 		reset(pg, rec);
-		queue_clear(pg, p, f);
+		queue_clear(p, f);
 		pg->st.unparked_for_fork++;
 	}
 	vms_park_flush(pg, p);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attribtab.h"
 #include "sitetab.h"
 
 /* An open-addressing index of 32-bit ids (0 = empty slot), capacity a power
@@ -17,12 +18,6 @@ struct id_index {
 	uint32_t nr;
 };
 
-struct sym_entry {
-	uint32_t module;              /* 0: empty */
-	uint64_t offset;
-	struct vms_site_sym sym;
-};
-
 struct vms_sitetab {
 	char **strings;               /* strings[id - 1] */
 	uint32_t nr_strings, cap_strings;
@@ -30,8 +25,10 @@ struct vms_sitetab {
 	struct vms_site **sites;      /* sites[id - 1], each allocated once: stable */
 	uint32_t nr_sites, cap_sites;
 	struct id_index site_index;
-	struct sym_entry *syms;
-	uint32_t cap_syms, nr_syms;
+	/* Symbols by (module, offset): the pair map gives the index in syms. */
+	struct vms_pairmap sym_index;
+	struct vms_site_sym *syms;
+	uint32_t nr_syms, cap_syms;
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -127,6 +124,7 @@ void vms_sitetab_free(struct vms_sitetab *t)
 		free(t->sites[i]);
 	free(t->sites);
 	free(t->site_index.slot);
+	vms_pairmap_fini(&t->sym_index);
 	free(t->syms);
 	free(t);
 }
@@ -267,54 +265,39 @@ uint32_t vms_sitetab_count(const struct vms_sitetab *t)
 	return t->nr_sites;
 }
 
-static uint32_t sym_slot(const struct sym_entry *syms, uint32_t cap, uint32_t module,
-			 uint64_t offset)
-{
-	uint32_t j = (uint32_t)mix(module, offset) & (cap - 1);
-
-	while (syms[j].module && (syms[j].module != module || syms[j].offset != offset))
-		j = (j + 1) & (cap - 1);
-	return j;
-}
-
 bool vms_sitetab_sym_find(const struct vms_sitetab *t, uint32_t module, uint64_t offset,
 			  struct vms_site_sym *ret)
 {
-	uint32_t j;
+	uint32_t i;
 
-	if (!t->cap_syms || !module)
+	if (!module || !vms_pairmap_find(&t->sym_index, module, offset, &i))
 		return false;
-	j = sym_slot(t->syms, t->cap_syms, module, offset);
-	if (!t->syms[j].module)
-		return false;
-	*ret = t->syms[j].sym;
+	*ret = t->syms[i];
 	return true;
 }
 
 int vms_sitetab_sym_add(struct vms_sitetab *t, uint32_t module, uint64_t offset,
 			const struct vms_site_sym *sym)
 {
-	uint32_t j;
+	uint32_t i;
+	bool added;
 
 	if (!module)
 		return -EINVAL;
-	if ((t->nr_syms + 1) * 2 > t->cap_syms) {
+	if (t->nr_syms == t->cap_syms) {
 		uint32_t cap = t->cap_syms ? t->cap_syms * 2 : 256;
-		struct sym_entry *a = calloc(cap, sizeof(*a));
+		struct vms_site_sym *a = realloc(t->syms, cap * sizeof(*a));
 
 		if (!a)
 			return -ENOMEM;
-		for (uint32_t i = 0; i < t->cap_syms; i++)
-			if (t->syms[i].module)
-				a[sym_slot(a, cap, t->syms[i].module, t->syms[i].offset)] = t->syms[i];
-		free(t->syms);
 		t->syms = a;
 		t->cap_syms = cap;
 	}
-	j = sym_slot(t->syms, t->cap_syms, module, offset);
-	if (!t->syms[j].module)
+	if (vms_pairmap_get_or_add(&t->sym_index, module, offset, t->nr_syms, &i, &added) < 0)
+		return -ENOMEM;
+	if (added)
 		t->nr_syms++;
-	t->syms[j] = (struct sym_entry){ .module = module, .offset = offset, .sym = *sym };
+	t->syms[i] = *sym;
 	return 0;
 }
 
